@@ -1,0 +1,528 @@
+#include <wijkwacht/config.hpp>
+
+#include <wijkwacht/error.hpp>
+#include <wijkwacht/time.hpp>
+
+#include "core/url.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace wijkwacht {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Collects problems while walking one config file.
+class Reader {
+public:
+    explicit Reader(fs::path file) : m_file(std::move(file)) {}
+
+    std::string where(const toml::source_region& region) const {
+        return fmt::format("{}:{}", m_file.string(), region.begin.line);
+    }
+    void error(const toml::source_region& region, std::string_view key, std::string_view msg) {
+        m_errors.push_back(fmt::format("{}: {}: {}", where(region), key, msg));
+    }
+    void warn(const toml::source_region& region, std::string_view key, std::string_view msg) {
+        m_warnings.push_back(fmt::format("{}: {}: {}", where(region), key, msg));
+    }
+
+    bool string(const toml::node& node, std::string_view key, std::string& out) {
+        if (const auto* value = node.as_string()) {
+            out = value->get();
+            return true;
+        }
+        error(node.source(), key, "expects a string");
+        return false;
+    }
+    void boolean(const toml::node& node, std::string_view key, bool& out) {
+        if (const auto* value = node.as_boolean())
+            out = value->get();
+        else
+            error(node.source(), key, "expects true or false");
+    }
+    std::optional<std::chrono::milliseconds> duration(const toml::node& node,
+                                                      std::string_view key) {
+        std::string text;
+        if (!string(node, key, text))
+            return std::nullopt;
+        const auto parsed = parse_duration(text);
+        if (!parsed)
+            error(node.source(), key,
+                  fmt::format("\"{}\" is not a duration (examples: \"250ms\", \"90s\", \"2m\", "
+                              "\"1h\", \"30d\")",
+                              text));
+        return parsed;
+    }
+    fs::path path(const std::string& text) const {
+        fs::path p(text);
+        if (p.is_relative())
+            p = m_file.parent_path() / p;
+        return p.lexically_normal();
+    }
+    std::vector<std::string> string_list(const toml::node& node, std::string_view key,
+                                         bool allow_single) {
+        std::vector<std::string> out;
+        if (allow_single && node.is_string()) {
+            out.push_back(node.as_string()->get());
+            return out;
+        }
+        const auto* array = node.as_array();
+        if (!array) {
+            error(node.source(), key, "expects an array of strings");
+            return out;
+        }
+        for (const auto& item : *array) {
+            if (const auto* s = item.as_string())
+                out.push_back(s->get());
+            else
+                error(item.source(), key, "expects an array of strings");
+        }
+        return out;
+    }
+    std::map<std::string, std::string> string_map(const toml::node& node, std::string_view key) {
+        std::map<std::string, std::string> out;
+        const auto* table = node.as_table();
+        if (!table) {
+            error(node.source(), key, "expects a table of strings, e.g. { region = \"noord\" }");
+            return out;
+        }
+        for (const auto& [k, v] : *table) {
+            if (const auto* s = v.as_string())
+                out.emplace(std::string(k.str()), s->get());
+            else
+                error(v.source(), fmt::format("{}.{}", key, k.str()), "expects a string");
+        }
+        return out;
+    }
+
+    // Walks a table with a key table: every key must have a handler.
+    using Handler = std::function<void(const toml::node&, const std::string& key)>;
+    void walk(const toml::table& table, std::string_view section,
+              const std::map<std::string, Handler, std::less<>>& handlers) {
+        for (const auto& [key, node] : table) {
+            const std::string name(key.str());
+            const std::string full =
+                section.empty() ? name : fmt::format("{}.{}", section, name);
+            const auto it = handlers.find(name);
+            if (it == handlers.end()) {
+                std::string known;
+                for (const auto& [k, unused] : handlers)
+                    known += (known.empty() ? "" : ", ") + k;
+                error(key.source(), full, fmt::format("unknown key (known: {})", known));
+                continue;
+            }
+            it->second(node, full);
+        }
+    }
+
+    const fs::path& file() const { return m_file; }
+    std::vector<std::string>& errors() { return m_errors; }
+    std::vector<std::string>& warnings() { return m_warnings; }
+
+private:
+    fs::path m_file;
+    std::vector<std::string> m_errors;
+    std::vector<std::string> m_warnings;
+};
+
+constexpr std::string_view k_not_yet = "accepted, but has no effect in this version yet";
+
+void read_daemon(Reader& in, const toml::table& table, Config& config) {
+    auto& d = config.daemon;
+    in.walk(table, "daemon",
+            {
+                {"state_dir",
+                 [&](const toml::node& n, const std::string& k) {
+                     std::string s;
+                     if (in.string(n, k, s))
+                         d.state_dir = in.path(s);
+                 }},
+                {"rules",
+                 [&](const toml::node& n, const std::string& k) {
+                     d.rules.clear();
+                     for (const auto& s : in.string_list(n, k, true))
+                         d.rules.push_back(in.path(s));
+                 }},
+                {"user_agent",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (in.string(n, k, d.user_agent) && d.user_agent.empty())
+                         in.error(n.source(), k, "must not be empty");
+                 }},
+                {"retention",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.duration(n, k))
+                         d.retention = std::chrono::duration_cast<std::chrono::seconds>(*v);
+                     in.warn(n.source(), k, k_not_yet);
+                 }},
+                {"allow_plain_http",
+                 [&](const toml::node& n, const std::string& k) {
+                     in.boolean(n, k, d.allow_plain_http);
+                 }},
+            });
+}
+
+void check_zmq_endpoint(Reader& in, const toml::node& n, const std::string& key,
+                        const std::string& endpoint) {
+    if (!endpoint.starts_with("tcp://") && !endpoint.starts_with("ipc://"))
+        in.error(n.source(), key,
+                 fmt::format("\"{}\" is not a ZeroMQ tcp:// or ipc:// endpoint", endpoint));
+}
+
+void read_publish(Reader& in, const toml::table& table, Config& config,
+                  std::optional<toml::source_region>& endpoint_region) {
+    auto& p = config.publish;
+    in.walk(table, "publish",
+            {
+                {"endpoint",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (in.string(n, k, p.endpoint)) {
+                         check_zmq_endpoint(in, n, k, p.endpoint);
+                         endpoint_region = n.source();
+                     }
+                 }},
+                {"replay_endpoint",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (in.string(n, k, p.replay_endpoint))
+                         check_zmq_endpoint(in, n, k, p.replay_endpoint);
+                     in.warn(n.source(), k, k_not_yet);
+                 }},
+                {"heartbeat",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.duration(n, k)) {
+                         if (*v < std::chrono::milliseconds(100))
+                             in.error(n.source(), k, "must be at least 100ms");
+                         else
+                             p.heartbeat = *v;
+                     }
+                 }},
+                {"server_secret_key",
+                 [&](const toml::node& n, const std::string& k) {
+                     std::string s;
+                     if (in.string(n, k, s))
+                         p.server_secret_key = in.path(s);
+                     in.warn(n.source(), k,
+                             "accepted, but CURVE is not built in this version yet: endpoints "
+                             "must be loopback (or allow_plaintext = true)");
+                 }},
+                {"authorized_keys",
+                 [&](const toml::node& n, const std::string& k) {
+                     std::string s;
+                     if (in.string(n, k, s))
+                         p.authorized_keys = in.path(s);
+                     in.warn(n.source(), k, k_not_yet);
+                 }},
+                {"allow_plaintext",
+                 [&](const toml::node& n, const std::string& k) {
+                     in.boolean(n, k, p.allow_plaintext);
+                 }},
+            });
+}
+
+void read_metrics(Reader& in, const toml::table& table, Config& config) {
+    in.walk(table, "metrics",
+            {
+                {"listen",
+                 [&](const toml::node& n, const std::string& k) {
+                     in.string(n, k, config.metrics.listen);
+                     in.warn(n.source(), k, k_not_yet);
+                 }},
+            });
+}
+
+void read_source(Reader& in, const toml::table& table, Config& config) {
+    SourceConfig s;
+    s.origin = in.where(table.source());
+    std::set<std::string> present;
+    const auto text_key = [&](std::string& field) {
+        return [&in, &field, &present](const toml::node& n, const std::string& k) {
+            if (in.string(n, k, field))
+                present.insert(k.substr(k.rfind('.') + 1));
+        };
+    };
+    in.walk(table, "source",
+            {
+                {"name", text_key(s.name)},
+                {"type", text_key(s.type)},
+                {"url", text_key(s.url)},
+                {"instance", text_key(s.instance)},
+                {"account", text_key(s.account)},
+                {"hashtag", text_key(s.hashtag)},
+                {"actor", text_key(s.actor)},
+                {"appview", text_key(s.appview)},
+                {"interval",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.duration(n, k)) {
+                         if (*v < std::chrono::milliseconds(100))
+                             in.error(n.source(), k, "must be at least 100ms");
+                         else
+                             s.interval = *v;
+                     }
+                 }},
+                {"tags",
+                 [&](const toml::node& n, const std::string& k) { s.tags = in.string_map(n, k); }},
+            });
+
+    const auto& region = table.source();
+    const std::string label = s.name.empty() ? "source" : fmt::format("source \"{}\"", s.name);
+    if (s.name.empty())
+        in.error(region, "source.name", "is required");
+    else if (!is_valid_name(s.name))
+        in.error(region, "source.name",
+                 fmt::format("\"{}\" may only use a-z, 0-9, '_', '.' and '-'", s.name));
+    for (const auto& other : config.sources)
+        if (!s.name.empty() && other.name == s.name)
+            in.error(region, "source.name",
+                     fmt::format("\"{}\" is already used at {}", s.name, other.origin));
+
+    // Which keys each type takes; the rest are mistakes.
+    static const std::map<std::string, std::set<std::string>, std::less<>> k_type_keys = {
+        {"feed", {"url"}},
+        {"mastodon", {"instance", "account", "hashtag"}},
+        {"bluesky", {"actor", "appview"}},
+    };
+    const auto type = k_type_keys.find(s.type);
+    if (s.type.empty()) {
+        in.error(region, "source.type", fmt::format("{}: is required (mastodon, bluesky or feed)", label));
+    } else if (type == k_type_keys.end()) {
+        in.error(region, "source.type",
+                 fmt::format("{}: unknown type \"{}\" (mastodon, bluesky or feed)", label, s.type));
+    } else {
+        for (const auto& key : {"url", "instance", "account", "hashtag", "actor", "appview"})
+            if (present.count(key) && !type->second.count(key))
+                in.error(region, fmt::format("source.{}", key),
+                         fmt::format("{}: does not apply to type \"{}\"", label, s.type));
+        const bool allow_http = config.daemon.allow_plain_http;
+        const auto check_url = [&](std::string_view key, const std::string& url) {
+            if (const auto why = url_policy_violation(url, allow_http))
+                in.error(region, fmt::format("source.{}", key), fmt::format("{}: {}", label, *why));
+        };
+        if (s.type == "feed") {
+            if (s.url.empty())
+                in.error(region, "source.url", fmt::format("{}: is required for type feed", label));
+            else
+                check_url("url", s.url);
+        } else if (s.type == "mastodon") {
+            if (s.instance.empty())
+                in.error(region, "source.instance",
+                         fmt::format("{}: is required for type mastodon", label));
+            else
+                check_url("instance", s.instance);
+            if (s.account.empty() == s.hashtag.empty())
+                in.error(region, "source.account",
+                         fmt::format("{}: give exactly one of account or hashtag", label));
+        } else if (s.type == "bluesky") {
+            if (s.actor.empty())
+                in.error(region, "source.actor",
+                         fmt::format("{}: is required for type bluesky", label));
+            check_url("appview", s.appview);
+        }
+    }
+    config.sources.push_back(std::move(s));
+}
+
+void read_stream(Reader& in, const toml::table& table, Config& config) {
+    StreamConfig s;
+    s.origin = in.where(table.source());
+    in.walk(table, "stream",
+            {
+                {"name", [&](const toml::node& n, const std::string& k) { in.string(n, k, s.name); }},
+                {"match_tags",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.match_tags = in.string_map(n, k);
+                 }},
+                {"categories",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.categories = in.string_list(n, k, false);
+                 }},
+                {"min_severity",
+                 [&](const toml::node& n, const std::string& k) {
+                     std::string text;
+                     if (!in.string(n, k, text))
+                         return;
+                     if (const auto severity = parse_severity(text))
+                         s.min_severity = *severity;
+                     else
+                         in.error(n.source(), k,
+                                  fmt::format("\"{}\" is not one of info, low, medium, high, "
+                                              "critical",
+                                              text));
+                 }},
+            });
+    const auto& region = table.source();
+    if (s.name.empty())
+        in.error(region, "stream.name", "is required");
+    else if (!is_valid_name(s.name))
+        in.error(region, "stream.name",
+                 fmt::format("\"{}\" may only use a-z, 0-9, '_', '.' and '-'", s.name));
+    else if (s.name == "ops")
+        in.error(region, "stream.name", "\"ops\" is reserved for operational events");
+    for (const auto& other : config.streams)
+        if (!s.name.empty() && other.name == s.name)
+            in.error(region, "stream.name",
+                     fmt::format("\"{}\" is already used at {}", s.name, other.origin));
+    config.streams.push_back(std::move(s));
+}
+
+template <typename Fn>
+void each_table(Reader& in, const toml::node& node, const std::string& key, Fn&& fn) {
+    const auto* array = node.as_array();
+    if (!array || !array->is_array_of_tables()) {
+        in.error(node.source(), key, fmt::format("expects [[{}]] tables", key));
+        return;
+    }
+    for (const auto& item : *array)
+        fn(*item.as_table());
+}
+
+} // namespace
+
+bool is_valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 128)
+        return false;
+    for (const char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-'))
+            return false;
+    return true;
+}
+
+std::string default_user_agent() {
+    return fmt::format("wijkwacht/{} (+https://github.com/wijkwacht/wijkwacht)", WIJKWACHT_VERSION);
+}
+
+Config parse_config(std::string_view text, const fs::path& file) {
+    toml::table root;
+    try {
+        root = toml::parse(text, file.string());
+    } catch (const toml::parse_error& e) {
+        const auto& begin = e.source().begin;
+        throw ConfigError({fmt::format("{}:{}:{}: {}", file.string(), begin.line, begin.column,
+                                       e.description())});
+    }
+
+    Reader in(file);
+    Config config;
+    config.file = file;
+    config.daemon.user_agent = default_user_agent();
+    std::optional<toml::source_region> endpoint_region;
+
+    // [daemon] first: allow_plain_http decides how source URLs are checked.
+    if (const auto* daemon = root.get("daemon")) {
+        if (const auto* table = daemon->as_table())
+            read_daemon(in, *table, config);
+        else
+            in.error(daemon->source(), "daemon", "expects a [daemon] table");
+    }
+    in.walk(root, "",
+            {
+                {"daemon", [](const toml::node&, const std::string&) {}},
+                {"publish",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto* t = n.as_table())
+                         read_publish(in, *t, config, endpoint_region);
+                     else
+                         in.error(n.source(), k, "expects a [publish] table");
+                 }},
+                {"metrics",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto* t = n.as_table())
+                         read_metrics(in, *t, config);
+                     else
+                         in.error(n.source(), k, "expects a [metrics] table");
+                 }},
+                {"source",
+                 [&](const toml::node& n, const std::string& k) {
+                     each_table(in, n, k, [&](const toml::table& t) { read_source(in, t, config); });
+                 }},
+                {"stream",
+                 [&](const toml::node& n, const std::string& k) {
+                     each_table(in, n, k, [&](const toml::table& t) { read_stream(in, t, config); });
+                 }},
+            });
+
+    // CURVE is not built yet, so anything off loopback would be plaintext.
+    for (const auto* endpoint : {&config.publish.endpoint, &config.publish.replay_endpoint}) {
+        const auto host = zmq_endpoint_host(*endpoint);
+        if (host && !is_loopback_host(*host) && !config.publish.allow_plaintext) {
+            const auto region = endpoint_region.value_or(root.source());
+            in.error(region, endpoint == &config.publish.endpoint ? "publish.endpoint"
+                                                                   : "publish.replay_endpoint",
+                     fmt::format("\"{}\" is not loopback and would carry alerts unencrypted; "
+                                 "bind to 127.0.0.1 or set publish.allow_plaintext = true",
+                                 *endpoint));
+        }
+    }
+    if (config.sources.empty())
+        in.warnings().push_back(fmt::format("{}: no [[source]] is configured", file.string()));
+    const bool has_all = std::any_of(config.streams.begin(), config.streams.end(),
+                                     [](const StreamConfig& s) { return s.name == "all"; });
+    if (!has_all) {
+        StreamConfig all;
+        all.name = "all";
+        all.origin = "(built in)";
+        config.streams.insert(config.streams.begin(), std::move(all));
+    }
+    if (!in.errors().empty())
+        throw ConfigError(std::move(in.errors()));
+    config.warnings = std::move(in.warnings());
+    return config;
+}
+
+Config load_config(const fs::path& file) {
+    std::ifstream stream(file, std::ios::binary);
+    if (!stream)
+        throw ConfigError({fmt::format("{}: cannot open: {}", file.string(),
+                                       std::strerror(errno))});
+    std::ostringstream text;
+    text << stream.rdbuf();
+    return parse_config(text.str(), file);
+}
+
+bool category_glob_match(std::string_view glob, std::string_view category) {
+    // Iterative wildcard match with one backtrack point.
+    std::size_t g = 0, c = 0, star = std::string_view::npos, mark = 0;
+    while (c < category.size()) {
+        if (g < glob.size() && glob[g] == '*') {
+            star = g++;
+            mark = c;
+        } else if (g < glob.size() && glob[g] == category[c]) {
+            ++g;
+            ++c;
+        } else if (star != std::string_view::npos) {
+            g = star + 1;
+            c = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (g < glob.size() && glob[g] == '*')
+        ++g;
+    return g == glob.size();
+}
+
+bool stream_accepts(const StreamConfig& stream, const Alert& alert) {
+    if (alert.severity < stream.min_severity)
+        return false;
+    for (const auto& [key, value] : stream.match_tags) {
+        const auto it = alert.post.tags.find(key);
+        if (it == alert.post.tags.end() || it->second != value)
+            return false;
+    }
+    if (stream.categories.empty())
+        return true;
+    for (const auto& category : alert.categories)
+        for (const auto& glob : stream.categories)
+            if (category_glob_match(glob, category))
+                return true;
+    return false;
+}
+
+} // namespace wijkwacht

@@ -1,0 +1,37 @@
+#pragma once
+
+// RapidJSON with the safety PITFALLS.md asks for: iterative parsing, a SAX
+// pre-pass that enforces a nesting limit (deep DOMs overflow the stack when
+// destroyed), UTF-8 validation, and string access by length.
+
+#include <rapidjson/document.h>
+#include <rapidjson/writer.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wijkwacht {
+
+// Parses `text` into `doc`. On failure returns "offset N: reason".
+std::optional<std::string> parse_json(std::string_view text, rapidjson::Document& doc,
+                                      std::size_t max_depth);
+
+// The member `name` if it is a string (length-aware: may hold NUL).
+std::optional<std::string_view> json_string(const rapidjson::Value& object, const char* name);
+
+inline std::string_view as_view(const rapidjson::Value& value) {
+    return {value.GetString(), value.GetStringLength()};
+}
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+inline void write_string(JsonWriter& out, std::string_view text) {
+    out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+inline void write_key(JsonWriter& out, std::string_view key) {
+    out.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+} // namespace wijkwacht

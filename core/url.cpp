@@ -1,0 +1,89 @@
+#include "core/url.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace wijkwacht {
+
+std::optional<UrlParts> split_url(std::string_view url) {
+    const auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed)
+        return std::nullopt;
+    UrlParts parts;
+    parts.scheme = parsed->scheme();
+    std::transform(parts.scheme.begin(), parts.scheme.end(), parts.scheme.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (parsed->host_type() == boost::urls::host_type::ipv6)
+        parts.host = parsed->host_ipv6_address().to_string();
+    else
+        parts.host = parsed->host();
+    std::transform(parts.host.begin(), parts.host.end(), parts.host.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return parts;
+}
+
+bool is_loopback_host(std::string_view host) {
+    if (host == "localhost" || host == "::1" || host == "[::1]" ||
+        host == "0:0:0:0:0:0:0:1")
+        return true;
+    // 127.0.0.0/8, dotted quad only
+    if (!host.starts_with("127."))
+        return false;
+    int dots = 0;
+    for (const char c : host) {
+        if (c == '.')
+            ++dots;
+        else if (!std::isdigit(static_cast<unsigned char>(c)))
+            return false;
+    }
+    return dots == 3;
+}
+
+std::optional<std::string> url_policy_violation(std::string_view url, bool allow_plain_http) {
+    const auto parts = split_url(url);
+    if (!parts || parts->host.empty())
+        return fmt::format("\"{}\" is not an absolute http(s) URL", url);
+    if (parts->scheme == "https")
+        return std::nullopt;
+    if (parts->scheme == "http") {
+        if (allow_plain_http || is_loopback_host(parts->host))
+            return std::nullopt;
+        return fmt::format("plain http to {} is refused (use https, or set "
+                           "daemon.allow_plain_http = true)",
+                           parts->host);
+    }
+    return fmt::format("scheme \"{}\" is refused (only https, and http on loopback)",
+                       parts->scheme);
+}
+
+std::string resolve_url(std::string_view base, std::string_view reference) {
+    const auto ref = boost::urls::parse_uri_reference(reference);
+    const auto b = boost::urls::parse_uri(base);
+    if (!ref || !b)
+        return std::string(reference);
+    boost::urls::url out;
+    if (!boost::urls::resolve(*b, *ref, out))
+        return std::string(reference);
+    return std::string(out.buffer());
+}
+
+std::optional<std::string> zmq_endpoint_host(std::string_view endpoint) {
+    constexpr std::string_view k_tcp = "tcp://";
+    if (!endpoint.starts_with(k_tcp))
+        return std::nullopt;
+    auto rest = endpoint.substr(k_tcp.size());
+    if (rest.starts_with('[')) {
+        const auto close = rest.find(']');
+        return std::string(rest.substr(1, close == std::string_view::npos ? rest.size() - 1
+                                                                          : close - 1));
+    }
+    const auto colon = rest.rfind(':');
+    return std::string(rest.substr(0, colon));
+}
+
+} // namespace wijkwacht

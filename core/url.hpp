@@ -1,0 +1,30 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wijkwacht {
+
+struct UrlParts {
+    std::string scheme; // lower case
+    std::string host;   // without brackets for IPv6
+};
+
+// Parses an absolute URL; nullopt if it is not one.
+std::optional<UrlParts> split_url(std::string_view url);
+
+// localhost, 127.0.0.0/8, ::1
+bool is_loopback_host(std::string_view host);
+
+// Why `url` may not be fetched, or nullopt if it may: https always; http
+// only for loopback hosts unless `allow_plain_http`; nothing else.
+std::optional<std::string> url_policy_violation(std::string_view url, bool allow_plain_http);
+
+// Resolves `reference` against `base` (RFC 3986); `reference` if that fails.
+std::string resolve_url(std::string_view base, std::string_view reference);
+
+// The host of a ZeroMQ tcp:// endpoint; nullopt for ipc:// and inproc://.
+std::optional<std::string> zmq_endpoint_host(std::string_view endpoint);
+
+} // namespace wijkwacht

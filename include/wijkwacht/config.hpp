@@ -1,0 +1,90 @@
+#pragma once
+
+// The daemon configuration (SPEC §2): one typed struct per section.
+// load_config() rejects unknown keys and reports every problem it finds as
+// "file:line: key: message" in one ConfigError. Keys the SPEC names whose
+// feature is not built yet are accepted with a warning in Config::warnings.
+
+#include <wijkwacht/post.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wijkwacht {
+
+struct DaemonConfig {
+    std::filesystem::path state_dir = "/var/lib/wijkwacht";
+    std::vector<std::filesystem::path> rules = {"/etc/wijkwacht/rules.d"};
+    std::string user_agent;
+    std::chrono::seconds retention = std::chrono::hours(24 * 30);
+    bool allow_plain_http = false;
+};
+
+struct PublishConfig {
+    std::string endpoint = "tcp://127.0.0.1:7750";
+    std::string replay_endpoint = "tcp://127.0.0.1:7751";
+    std::chrono::milliseconds heartbeat = std::chrono::seconds(5);
+    std::optional<std::filesystem::path> server_secret_key;
+    std::optional<std::filesystem::path> authorized_keys;
+    bool allow_plaintext = false;
+};
+
+struct MetricsConfig {
+    std::string listen; // empty: no metrics endpoint
+};
+
+struct SourceConfig {
+    std::string name;
+    std::string type;
+    std::chrono::milliseconds interval = std::chrono::minutes(5);
+    std::map<std::string, std::string> tags;
+    std::string url;      // feed
+    std::string instance; // mastodon
+    std::string account;  // mastodon
+    std::string hashtag;  // mastodon
+    std::string actor;    // bluesky
+    std::string appview = "https://public.api.bsky.app"; // bluesky
+    std::string origin;   // "file:line" of its [[source]] table, for messages
+};
+
+struct StreamConfig {
+    std::string name;
+    std::map<std::string, std::string> match_tags;
+    std::vector<std::string> categories; // globs; empty: all
+    Severity min_severity = Severity::info;
+    std::string origin;
+};
+
+struct Config {
+    std::filesystem::path file;
+    DaemonConfig daemon;
+    PublishConfig publish;
+    MetricsConfig metrics;
+    std::vector<SourceConfig> sources;
+    std::vector<StreamConfig> streams; // always holds "all" unless configured
+    std::vector<std::string> warnings; // "file:line: key: message"
+};
+
+// Relative paths in the file are resolved against the file's directory.
+// Throws ConfigError.
+Config load_config(const std::filesystem::path& file);
+Config parse_config(std::string_view text, const std::filesystem::path& file);
+
+// Does this alert belong on this stream? (tags, category globs, severity)
+bool stream_accepts(const StreamConfig& stream, const Alert& alert);
+
+// Glob over dotted categories: "*" matches any run of characters, so
+// "crime.*" matches "crime.burglary" and "crime.theft.bicycle".
+bool category_glob_match(std::string_view glob, std::string_view category);
+
+// True for [a-z0-9_.-]+, the alphabet of source, stream and rule names.
+bool is_valid_name(std::string_view name);
+
+std::string default_user_agent();
+
+} // namespace wijkwacht

@@ -1,0 +1,58 @@
+#pragma once
+
+// A connector turns a source's cursor into the next HTTP request and a
+// response into posts and the next cursor. It is a pure function of bytes:
+// it owns no sockets, timers or threads (the shared poller does), so it can
+// be tested on recorded payloads without a network.
+
+#include <wijkwacht/config.hpp>
+#include <wijkwacht/error.hpp>
+#include <wijkwacht/post.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wijkwacht {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+    std::string url;
+    Headers headers; // extra request headers, e.g. Accept
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::string url;        // the URL that answered (after redirects)
+    Headers headers;        // names as received
+    std::string body;       // decoded (gzip removed), at most the size cap
+    std::string fetched_at; // RFC 3339 time the response arrived
+
+    // First header of that name, case-insensitive.
+    std::optional<std::string_view> header(std::string_view name) const;
+};
+
+struct FetchResult {
+    std::vector<Post> posts;
+    std::string cursor; // the connector's opaque state after this response
+    bool more = false;  // fetch again right away (paging)
+};
+
+class Connector {
+public:
+    virtual ~Connector() = default;
+    virtual HttpRequest next_request(std::string_view cursor) const = 0;
+    virtual Result<FetchResult> parse(const HttpResponse& response,
+                                      std::string_view cursor) const = 0;
+};
+
+// The registry: builds the connector for a source's type. Returns nullptr
+// for a type the SPEC names whose connector is not built yet.
+std::unique_ptr<Connector> make_connector(const SourceConfig& source);
+bool connector_available(std::string_view type);
+
+} // namespace wijkwacht

@@ -1,0 +1,89 @@
+#pragma once
+
+// The vocabulary of the pipeline: Post (what connectors produce) and Alert
+// (what subscribers receive), exactly as SPEC §4 describes their JSON.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wijkwacht {
+
+enum class MediaKind { image, video, audio, link };
+std::string_view to_string(MediaKind kind);
+std::optional<MediaKind> parse_media_kind(std::string_view text);
+
+struct Media {
+    MediaKind kind = MediaKind::link;
+    std::string url;
+    std::string preview_url; // empty: omitted
+    std::string description; // alt text; empty: omitted
+    bool operator==(const Media&) const = default;
+};
+
+struct Author {
+    std::string handle;
+    std::string name;
+    std::string url;
+    bool operator==(const Author&) const = default;
+};
+
+// Optional string fields are omitted from JSON when empty.
+struct Post {
+    std::string source;     // configured source name
+    std::string platform;   // mastodon | bluesky | feed | youtube
+    std::string id;         // the platform's stable identity, unique per platform
+    std::string url;
+    std::string created_at; // RFC 3339 UTC, e.g. 2026-11-29T09:58:00Z
+    std::string fetched_at; // RFC 3339 UTC
+    Author author;
+    std::string text;       // plain text, valid UTF-8
+    std::string lang;
+    std::vector<Media> media;
+    std::map<std::string, std::string> tags;
+    bool reply = false;
+    bool repost = false;
+    bool operator==(const Post&) const = default;
+};
+
+enum class Severity { info, low, medium, high, critical };
+std::string_view to_string(Severity severity);
+std::optional<Severity> parse_severity(std::string_view text);
+
+// Byte range [first, second) in post.text.
+using Span = std::pair<std::size_t, std::size_t>;
+
+struct Match {
+    std::string rule;
+    std::string category;
+    Severity severity = Severity::info;
+    std::vector<std::string> terms; // the query terms that matched, as written
+    std::vector<Span> spans;
+    bool operator==(const Match&) const = default;
+};
+
+struct Alert {
+    std::string id;    // stable hex id of the post (alert_id())
+    std::string epoch; // the state journal's random id
+    std::int64_t seq = 0;        // 0: not yet journaled (omitted in JSON)
+    std::string stream;
+    std::int64_t stream_seq = 0; // 0: omitted
+    std::string flagged_at;
+    Severity severity = Severity::info; // highest among matches
+    std::vector<std::string> categories; // distinct, in match order
+    std::vector<Match> matches;
+    Post post;
+};
+
+// Fills severity and categories of an alert from its matches.
+void summarise_matches(Alert& alert);
+
+// The stable id of a post: hex SHA-256 (first 128 bits) of platform and id.
+std::string alert_id(std::string_view platform, std::string_view post_id);
+
+} // namespace wijkwacht

@@ -1,0 +1,48 @@
+#pragma once
+
+// The rule engine (SPEC §3). A RuleSet is compiled once per (re)load from
+// rule files and evaluated against posts; it is immutable and may be shared
+// between threads. Loading checks every query and throws ConfigError whose
+// problems read "file:line:col: message".
+
+#include <wijkwacht/post.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wijkwacht {
+
+struct Rule {
+    std::string id;
+    std::string title;
+    std::string category;
+    Severity severity = Severity::medium;
+    std::string query;
+    bool enabled = true;
+    std::string origin; // "file:line"
+};
+
+class RuleSet {
+public:
+    RuleSet();
+    // Files, or directories whose *.toml files are read in name order.
+    static RuleSet load(const std::vector<std::filesystem::path>& paths);
+    // One rule file's text; `name` stands for the file in messages.
+    static RuleSet parse(std::string_view toml, std::string_view name);
+
+    // The matches of every enabled rule that fires, in rule order.
+    std::vector<Match> evaluate(const Post& post) const;
+
+    const std::vector<Rule>& rules() const;
+    std::size_t enabled_count() const;
+
+private:
+    struct Impl;
+    explicit RuleSet(std::shared_ptr<const Impl> impl);
+    std::shared_ptr<const Impl> m_impl;
+};
+
+} // namespace wijkwacht
