@@ -46,8 +46,13 @@ bool is_loopback_host(std::string_view host) {
 
 std::optional<std::string> url_policy_violation(std::string_view url, bool allow_plain_http) {
     const auto parts = split_url(url);
-    if (!parts || parts->host.empty())
+    if (!parts)
         return fmt::format("\"{}\" is not an absolute http(s) URL", url);
+    if (parts->scheme != "https" && parts->scheme != "http")
+        return fmt::format("scheme \"{}\" is refused (only https, and http on loopback)",
+                           parts->scheme);
+    if (parts->host.empty())
+        return fmt::format("\"{}\" has no host", url);
     if (parts->scheme == "https")
         return std::nullopt;
     if (parts->scheme == "http") {
@@ -57,8 +62,7 @@ std::optional<std::string> url_policy_violation(std::string_view url, bool allow
                            "daemon.allow_plain_http = true)",
                            parts->host);
     }
-    return fmt::format("scheme \"{}\" is refused (only https, and http on loopback)",
-                       parts->scheme);
+    return std::nullopt;
 }
 
 std::string resolve_url(std::string_view base, std::string_view reference) {

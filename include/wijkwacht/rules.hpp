@@ -39,8 +39,9 @@ public:
     const std::vector<Rule>& rules() const;
     std::size_t enabled_count() const;
 
+    struct Impl; // the compiled form, private to the rules library
+
 private:
-    struct Impl;
     explicit RuleSet(std::shared_ptr<const Impl> impl);
     std::shared_ptr<const Impl> m_impl;
 };

@@ -1,0 +1,647 @@
+#include "rules/query.hpp"
+
+#include <wijkwacht/config.hpp>
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace wijkwacht::rules {
+
+namespace {
+
+// ---------------------------------------------------------------- lexer
+
+struct Lexeme {
+    enum class Type { word, phrase, field, lparen, rparen, op_and, op_or, op_not, minus, near, end };
+    Type type = Type::end;
+    std::size_t column = 0;
+    std::string text;  // word, phrase; field name
+    std::string value; // field value
+    unsigned distance = 0;
+    bool ordered = false;
+};
+
+struct LexError {
+    QueryError error;
+};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::vector<Lexeme> lex(std::string_view q) {
+    std::vector<Lexeme> out;
+    std::size_t i = 0;
+    while (true) {
+        while (i < q.size() && is_space(q[i]))
+            ++i;
+        Lexeme lx;
+        lx.column = i + 1;
+        if (i >= q.size()) {
+            out.push_back(lx);
+            return out;
+        }
+        const char c = q[i];
+        if (c == '(' || c == ')') {
+            lx.type = c == '(' ? Lexeme::Type::lparen : Lexeme::Type::rparen;
+            ++i;
+        } else if (c == '"') {
+            const auto close = q.find('"', i + 1);
+            if (close == std::string_view::npos)
+                throw LexError{{lx.column, "unterminated phrase: add the closing '\"'"}};
+            lx.type = Lexeme::Type::phrase;
+            lx.text = std::string(q.substr(i + 1, close - i - 1));
+            i = close + 1;
+        } else if (c == '-') {
+            if (i + 1 >= q.size() || is_space(q[i + 1]) || q[i + 1] == ')')
+                throw LexError{{lx.column, "'-' must be written directly before what it excludes, "
+                                           "as in -preventie"}};
+            lx.type = Lexeme::Type::minus;
+            ++i;
+        } else {
+            std::size_t end = i;
+            constexpr std::string_view k_regex = "regex:/";
+            if (q.substr(i).starts_with(k_regex)) {
+                end = i + k_regex.size();
+                while (end < q.size() && q[end] != '/')
+                    end += q[end] == '\\' ? 2 : 1;
+                if (end >= q.size())
+                    throw LexError{{lx.column, "unterminated regex: end it with '/'"}};
+                lx.type = Lexeme::Type::field;
+                lx.text = "regex";
+                lx.value = std::string(q.substr(i + k_regex.size(), end - i - k_regex.size()));
+                i = end + 1;
+                out.push_back(std::move(lx));
+                continue;
+            }
+            while (end < q.size() && !is_space(q[end]) && q[end] != '(' && q[end] != ')' &&
+                   q[end] != '"')
+                ++end;
+            const std::string_view word = q.substr(i, end - i);
+            i = end;
+            if (word == "AND") {
+                lx.type = Lexeme::Type::op_and;
+            } else if (word == "OR") {
+                lx.type = Lexeme::Type::op_or;
+            } else if (word == "NOT") {
+                lx.type = Lexeme::Type::op_not;
+            } else if (word.starts_with("NEAR/") || word.starts_with("ONEAR/")) {
+                lx.type = Lexeme::Type::near;
+                lx.ordered = word.front() == 'O';
+                const auto digits = word.substr(word.find('/') + 1);
+                unsigned n = 0;
+                const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+                if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size() ||
+                    n == 0)
+                    throw LexError{{lx.column, fmt::format("\"{}\": the distance must be a number "
+                                                           "of words from 1 to {}",
+                                                           word, k_max_near_distance)}};
+                if (n > k_max_near_distance)
+                    throw LexError{{lx.column, fmt::format("\"{}\": distance {} is more than {} "
+                                                           "words",
+                                                           word, n, k_max_near_distance)}};
+                lx.distance = n;
+            } else if (word == "NEAR" || word == "ONEAR") {
+                throw LexError{{lx.column, fmt::format("{} needs a distance, as in {}/5", word, word)}};
+            } else {
+                const auto colon = word.find(':');
+                bool field = colon != std::string_view::npos && colon > 0;
+                for (std::size_t k = 0; field && k < colon; ++k)
+                    field = std::islower(static_cast<unsigned char>(word[k])) || word[k] == '_';
+                if (field) {
+                    lx.type = Lexeme::Type::field;
+                    lx.text = std::string(word.substr(0, colon));
+                    lx.value = std::string(word.substr(colon + 1));
+                } else {
+                    lx.type = Lexeme::Type::word;
+                    lx.text = std::string(word);
+                }
+            }
+        }
+        out.push_back(std::move(lx));
+    }
+}
+
+// ---------------------------------------------------------------- parser
+
+struct ParseError {
+    QueryError error;
+};
+
+std::size_t code_points(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool is_positional(const Node& node) {
+    switch (node.kind) {
+    case Node::Kind::term:
+    case Node::Kind::phrase:
+    case Node::Kind::near:
+        return true;
+    case Node::Kind::any_of:
+        return std::all_of(node.children.begin(), node.children.end(),
+                           [](const auto& child) { return is_positional(*child); });
+    default:
+        return false;
+    }
+}
+
+bool has_positive(const Node& node) {
+    switch (node.kind) {
+    case Node::Kind::negate:
+        return false;
+    case Node::Kind::all_of:
+        return std::any_of(node.children.begin(), node.children.end(),
+                           [](const auto& child) { return has_positive(*child); });
+    case Node::Kind::any_of:
+        return std::all_of(node.children.begin(), node.children.end(),
+                           [](const auto& child) { return has_positive(*child); });
+    default:
+        return true;
+    }
+}
+
+class Parser {
+public:
+    explicit Parser(std::vector<Lexeme> lexemes) : m_lx(std::move(lexemes)) {}
+
+    std::unique_ptr<Node> parse() {
+        if (peek().type == Lexeme::Type::end)
+            fail(1, "the query is empty");
+        auto root = parse_or(0);
+        if (peek().type == Lexeme::Type::rparen)
+            fail(peek().column, "')' without a matching '('");
+        if (peek().type != Lexeme::Type::end)
+            fail(peek().column, "unexpected text after the query");
+        if (!has_positive(*root))
+            fail(1, "the query only excludes: add a term that must occur");
+        return root;
+    }
+
+private:
+    const Lexeme& peek() const { return m_lx[m_pos]; }
+    const Lexeme& next() { return m_lx[m_pos++]; }
+    [[noreturn]] void fail(std::size_t column, std::string message) {
+        throw ParseError{{column, std::move(message)}};
+    }
+
+    bool starts_operand(Lexeme::Type t) const {
+        using T = Lexeme::Type;
+        return t == T::word || t == T::phrase || t == T::field || t == T::lparen ||
+               t == T::op_not || t == T::minus;
+    }
+
+    std::unique_ptr<Node> parse_or(std::size_t depth) {
+        using T = Lexeme::Type;
+        const std::size_t column = peek().column;
+        std::vector<std::unique_ptr<Node>> operands;
+        operands.push_back(parse_unary(depth));
+        std::optional<bool> level_is_or;
+        while (true) {
+            const Lexeme& lx = peek();
+            bool is_or = false;
+            if (lx.type == T::op_or || lx.type == T::op_and) {
+                is_or = lx.type == T::op_or;
+                next();
+                if (!starts_operand(peek().type))
+                    fail(peek().column, fmt::format("{} needs a term after it",
+                                                    is_or ? "OR" : "AND"));
+            } else if (starts_operand(lx.type)) {
+                is_or = false; // adjacency means AND
+            } else if (lx.type == T::near) {
+                fail(lx.column, "NEAR/ONEAR can only join terms, phrases or (a OR b) groups");
+            } else {
+                break;
+            }
+            if (level_is_or && *level_is_or != is_or)
+                fail(lx.column, "AND and OR are mixed at one level: add parentheses, as in "
+                                "(a OR b) AND c");
+            level_is_or = is_or;
+            operands.push_back(parse_unary(depth));
+        }
+        if (operands.size() == 1)
+            return std::move(operands.front());
+        auto node = std::make_unique<Node>();
+        node->kind = level_is_or.value_or(false) ? Node::Kind::any_of : Node::Kind::all_of;
+        node->column = column;
+        node->children = std::move(operands);
+        return node;
+    }
+
+    std::unique_ptr<Node> parse_unary(std::size_t depth) {
+        const Lexeme& lx = peek();
+        if (lx.type == Lexeme::Type::op_not || lx.type == Lexeme::Type::minus) {
+            next();
+            if (depth > k_max_query_depth)
+                fail(lx.column, fmt::format("nested more than {} levels deep", k_max_query_depth));
+            auto node = std::make_unique<Node>();
+            node->kind = Node::Kind::negate;
+            node->column = lx.column;
+            node->children.push_back(parse_unary(depth + 1));
+            return node;
+        }
+        return parse_near(depth);
+    }
+
+    std::unique_ptr<Node> parse_near(std::size_t depth) {
+        auto left = parse_primary(depth);
+        while (peek().type == Lexeme::Type::near) {
+            const Lexeme lx = next();
+            auto right = parse_primary(depth);
+            if (!is_positional(*left) || !is_positional(*right))
+                fail(lx.column, "NEAR/ONEAR can only join terms, phrases or (a OR b) groups");
+            auto node = std::make_unique<Node>();
+            node->kind = Node::Kind::near;
+            node->column = lx.column;
+            node->distance = lx.distance;
+            node->ordered = lx.ordered;
+            node->children.push_back(std::move(left));
+            node->children.push_back(std::move(right));
+            left = std::move(node);
+        }
+        return left;
+    }
+
+    std::unique_ptr<Node> parse_primary(std::size_t depth) {
+        using T = Lexeme::Type;
+        const Lexeme& lx = peek();
+        switch (lx.type) {
+        case T::lparen: {
+            if (depth >= k_max_query_depth)
+                fail(lx.column, fmt::format("nested more than {} levels deep", k_max_query_depth));
+            next();
+            if (peek().type == T::rparen)
+                fail(peek().column, "empty parentheses");
+            auto inner = parse_or(depth + 1);
+            if (peek().type != T::rparen)
+                fail(lx.column, "'(' is never closed: add ')'");
+            next();
+            return inner;
+        }
+        case T::phrase:
+            next();
+            return make_phrase(lx);
+        case T::field:
+            next();
+            return make_field(lx);
+        case T::word:
+            next();
+            return make_term(lx.text, lx.column, true);
+        case T::end:
+            fail(lx.column, "the query ends where a term was expected");
+        case T::rparen:
+            fail(lx.column, "')' where a term was expected");
+        default:
+            fail(lx.column, "an operator where a term was expected");
+        }
+    }
+
+    std::unique_ptr<Node> make_term(std::string_view written, std::size_t column,
+                                    bool allow_phrase) {
+        TermPattern term;
+        term.written = std::string(written);
+        std::string_view core = written;
+        if (core.starts_with('#') || core.starts_with('@')) {
+            term.scope = core.front() == '#' ? Scope::hashtag : Scope::mention;
+            core.remove_prefix(1);
+        }
+        const bool star_front = core.starts_with('*');
+        if (star_front)
+            core.remove_prefix(1);
+        const bool star_back = core.ends_with('*');
+        if (star_back)
+            core.remove_suffix(1);
+        if (core.find('*') != std::string_view::npos)
+            fail(column, fmt::format("\"{}\": '*' may only stand at the start or end of a word",
+                                     written));
+        if (star_front && star_back)
+            term.wildcard = Wildcard::infix;
+        else if (star_front)
+            term.wildcard = Wildcard::suffix;
+        else if (star_back)
+            term.wildcard = Wildcard::prefix;
+        if ((star_front || star_back) && term.scope != Scope::any)
+            fail(column, fmt::format("\"{}\": wildcards do not combine with '#' or '@'", written));
+
+        const auto tokens = tokenize(core);
+        if (tokens.empty())
+            fail(column, fmt::format("\"{}\" has no letters or digits to match", written));
+        if (tokens.size() > 1) {
+            // "e-bike" searches the words the text splits it into.
+            if (term.wildcard != Wildcard::none || term.scope != Scope::any || !allow_phrase)
+                fail(column, fmt::format("\"{}\" is several words: write it as a phrase", written));
+            auto node = std::make_unique<Node>();
+            node->kind = Node::Kind::phrase;
+            node->column = column;
+            for (const auto& token : tokens)
+                node->words.push_back({std::string(written), token.norm, Wildcard::none, Scope::any});
+            return node;
+        }
+        term.norm = tokens.front().norm;
+        if (term.wildcard != Wildcard::none && code_points(term.norm) < k_min_wildcard_letters)
+            fail(column, fmt::format("\"{}\": a wildcard needs at least {} letters beside the '*'",
+                                     written, k_min_wildcard_letters));
+        auto node = std::make_unique<Node>();
+        node->kind = Node::Kind::term;
+        node->column = column;
+        node->words.push_back(std::move(term));
+        return node;
+    }
+
+    std::unique_ptr<Node> make_phrase(const Lexeme& lx) {
+        auto node = std::make_unique<Node>();
+        node->kind = Node::Kind::phrase;
+        node->column = lx.column;
+        std::size_t pos = 0;
+        const std::string_view text = lx.text;
+        while (pos < text.size()) {
+            while (pos < text.size() && is_space(text[pos]))
+                ++pos;
+            std::size_t end = pos;
+            while (end < text.size() && !is_space(text[end]))
+                ++end;
+            if (end == pos)
+                break;
+            const auto word = text.substr(pos, end - pos);
+            const auto tokens = tokenize(word);
+            const bool wild = word.find('*') != std::string_view::npos;
+            if (wild) {
+                auto term = make_term(word, lx.column + 1 + pos, false);
+                node->words.push_back(std::move(term->words.front()));
+            } else {
+                for (const auto& token : tokens)
+                    node->words.push_back({"", token.norm, Wildcard::none, Scope::any});
+            }
+            pos = end;
+        }
+        if (node->words.empty())
+            fail(lx.column, "the phrase has no words");
+        for (auto& word : node->words)
+            word.written = "\"" + lx.text + "\"";
+        if (node->words.size() == 1) {
+            node->kind = Node::Kind::term;
+            node->words.front().written = lx.text;
+        }
+        return node;
+    }
+
+    std::unique_ptr<Node> make_field(const Lexeme& lx) {
+        auto node = std::make_unique<Node>();
+        node->kind = Node::Kind::field;
+        node->column = lx.column;
+        node->field = lx.text;
+        node->value = lx.value;
+        const auto& f = node->field;
+        const auto& v = node->value;
+        const auto one_of = [&](std::initializer_list<std::string_view> allowed) {
+            for (const auto a : allowed)
+                if (v == a)
+                    return;
+            std::string list;
+            for (const auto a : allowed)
+                list += (list.empty() ? "" : "|") + std::string(a);
+            fail(lx.column, fmt::format("{}:{}: expected {}:{}", f, v, f, list));
+        };
+        if (v.empty() && f != "regex")
+            fail(lx.column, fmt::format("{}: needs a value", f));
+        if (f == "has") {
+            one_of({"media", "image", "video", "audio", "link"});
+        } else if (f == "platform") {
+            one_of({"mastodon", "bluesky", "feed", "youtube"});
+        } else if (f == "is") {
+            one_of({"reply", "repost"});
+        } else if (f == "tag") {
+            const auto eq = v.find('=');
+            if (eq == std::string::npos || eq == 0)
+                fail(lx.column, fmt::format("tag:{}: expected tag:KEY=VALUE", v));
+        } else if (f == "regex") {
+            if (v.empty())
+                fail(lx.column, "regex: the pattern is empty");
+            RE2::Options options;
+            options.set_log_errors(false);
+            options.set_case_sensitive(false);
+            auto re = std::make_shared<RE2>(v, options);
+            if (!re->ok())
+                fail(lx.column, fmt::format("regex:/{}/: {}", v, re->error()));
+            node->regex = std::move(re);
+        } else if (f != "from" && f != "source" && f != "lang") {
+            fail(lx.column, fmt::format("unknown field \"{}:\" (fields: has, from, source, "
+                                        "platform, lang, tag, is, regex)",
+                                        f));
+        }
+        return node;
+    }
+
+    std::vector<Lexeme> m_lx;
+    std::size_t m_pos = 0;
+};
+
+// ---------------------------------------------------------------- evaluation
+
+struct Range {
+    std::size_t first; // token indices, inclusive
+    std::size_t last;
+    std::vector<Hit> hits;
+};
+
+bool term_matches(const TermPattern& term, const Token& token) {
+    switch (term.scope) {
+    case Scope::any:
+        if (token.kind == TokenKind::mention)
+            return false;
+        break;
+    case Scope::hashtag:
+        if (token.kind != TokenKind::hashtag)
+            return false;
+        break;
+    case Scope::mention:
+        if (token.kind != TokenKind::mention)
+            return false;
+        break;
+    }
+    const std::string_view norm = token.norm;
+    switch (term.wildcard) {
+    case Wildcard::none:
+        return norm == term.norm;
+    case Wildcard::prefix:
+        return norm.starts_with(term.norm);
+    case Wildcard::suffix:
+        return norm.ends_with(term.norm);
+    case Wildcard::infix:
+        return norm.find(term.norm) != std::string_view::npos;
+    }
+    return false;
+}
+
+std::vector<Range> positions(const Node& node, const PreparedPost& post) {
+    std::vector<Range> out;
+    const auto& tokens = post.tokens;
+    switch (node.kind) {
+    case Node::Kind::term:
+    case Node::Kind::phrase: {
+        const auto n = node.words.size();
+        for (std::size_t i = 0; i + n <= tokens.size(); ++i) {
+            bool all = true;
+            for (std::size_t k = 0; k < n && all; ++k)
+                all = term_matches(node.words[k], tokens[i + k]);
+            if (all)
+                out.push_back({i, i + n - 1,
+                               {Hit{node.words.front().written,
+                                    {tokens[i].begin, tokens[i + n - 1].end}}}});
+        }
+        break;
+    }
+    case Node::Kind::any_of:
+        for (const auto& child : node.children) {
+            auto sub = positions(*child, post);
+            std::move(sub.begin(), sub.end(), std::back_inserter(out));
+        }
+        break;
+    case Node::Kind::near: {
+        const auto left = positions(*node.children[0], post);
+        if (left.empty())
+            break;
+        const auto right = positions(*node.children[1], post);
+        for (const auto& a : left)
+            for (const auto& b : right) {
+                bool ok = false;
+                if (b.first > a.last)
+                    ok = b.first - a.last <= node.distance;
+                else if (!node.ordered && a.first > b.last)
+                    ok = a.first - b.last <= node.distance;
+                if (!ok)
+                    continue;
+                Range r{std::min(a.first, b.first), std::max(a.last, b.last), a.hits};
+                r.hits.insert(r.hits.end(), b.hits.begin(), b.hits.end());
+                out.push_back(std::move(r));
+            }
+        break;
+    }
+    default:
+        break;
+    }
+    return out;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+bool field_matches(const Node& node, const PreparedPost& prepared, std::vector<Hit>& hits) {
+    const Post& post = prepared.post;
+    const auto& f = node.field;
+    const auto& v = node.value;
+    if (f == "has") {
+        if (v == "media")
+            return !post.media.empty();
+        if (v == "link" && (post.text.find("http://") != std::string::npos ||
+                            post.text.find("https://") != std::string::npos))
+            return true;
+        const auto kind = parse_media_kind(v);
+        return std::any_of(post.media.begin(), post.media.end(),
+                           [&](const Media& m) { return m.kind == kind; });
+    }
+    if (f == "from") {
+        std::string pattern = lower(v);
+        if (pattern.starts_with('@'))
+            pattern.erase(0, 1);
+        std::string handle = lower(post.author.handle);
+        if (handle.starts_with('@'))
+            handle.erase(0, 1);
+        const auto local = handle.substr(0, handle.find('@'));
+        return category_glob_match(pattern, handle) || category_glob_match(pattern, local);
+    }
+    if (f == "source")
+        return category_glob_match(v, post.source);
+    if (f == "platform")
+        return post.platform == v;
+    if (f == "lang") {
+        const auto lang = lower(post.lang);
+        const auto want = lower(v);
+        return lang == want || lang.starts_with(want + "-");
+    }
+    if (f == "tag") {
+        const auto eq = v.find('=');
+        const auto it = post.tags.find(v.substr(0, eq));
+        return it != post.tags.end() && it->second == v.substr(eq + 1);
+    }
+    if (f == "is")
+        return v == "reply" ? post.reply : post.repost;
+    if (f == "regex") {
+        const re2::StringPiece text(post.text);
+        re2::StringPiece match;
+        std::size_t pos = 0;
+        bool any = false;
+        for (int guard = 0; guard < 16 && pos <= text.size(); ++guard) {
+            if (!node.regex->Match(text, pos, text.size(), RE2::UNANCHORED, &match, 1))
+                break;
+            any = true;
+            const auto begin = static_cast<std::size_t>(match.data() - text.data());
+            hits.push_back({"regex:/" + v + "/", {begin, begin + match.size()}});
+            pos = begin + std::max<std::size_t>(match.size(), 1);
+        }
+        return any;
+    }
+    return false;
+}
+
+bool eval(const Node& node, const PreparedPost& post, std::vector<Hit>& hits) {
+    switch (node.kind) {
+    case Node::Kind::term:
+    case Node::Kind::phrase:
+    case Node::Kind::near: {
+        auto ranges = positions(node, post);
+        for (auto& r : ranges)
+            std::move(r.hits.begin(), r.hits.end(), std::back_inserter(hits));
+        return !ranges.empty();
+    }
+    case Node::Kind::all_of: {
+        std::vector<Hit> local;
+        for (const auto& child : node.children)
+            if (!eval(*child, post, local))
+                return false;
+        std::move(local.begin(), local.end(), std::back_inserter(hits));
+        return true;
+    }
+    case Node::Kind::any_of: {
+        bool any = false;
+        for (const auto& child : node.children)
+            any = eval(*child, post, hits) || any;
+        return any;
+    }
+    case Node::Kind::negate: {
+        std::vector<Hit> ignored;
+        return !eval(*node.children.front(), post, ignored);
+    }
+    case Node::Kind::field:
+        return field_matches(node, post, hits);
+    }
+    return false;
+}
+
+} // namespace
+
+ParseResult parse_query(std::string_view query) {
+    ParseResult result;
+    try {
+        Parser parser(lex(query));
+        result.root = parser.parse();
+    } catch (const LexError& e) {
+        result.error = e.error;
+    } catch (const ParseError& e) {
+        result.error = e.error;
+    }
+    return result;
+}
+
+bool evaluate(const Node& root, const PreparedPost& post, std::vector<Hit>& hits) {
+    return eval(root, post, hits);
+}
+
+} // namespace wijkwacht::rules
