@@ -1,0 +1,398 @@
+#include "connectors/feed.hpp"
+
+#include <wijkwacht/time.hpp>
+
+#include "connectors/html_text.hpp"
+#include "core/hash.hpp"
+#include "core/url.hpp"
+#include "core/utf8.hpp"
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace wijkwacht {
+
+namespace {
+
+constexpr std::string_view k_ns_atom = "http://www.w3.org/2005/Atom";
+constexpr std::string_view k_ns_media = "http://search.yahoo.com/mrss/";
+constexpr std::string_view k_ns_content = "http://purl.org/rss/1.0/modules/content/";
+constexpr std::string_view k_ns_dc = "http://purl.org/dc/elements/1.1/";
+constexpr std::string_view k_ns_youtube = "http://www.youtube.com/xml/schemas/2015";
+constexpr std::string_view k_ns_rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+// Stands for the RSS element namespaces: none (0.9x/2.0), RSS 1.0 and 0.90.
+constexpr std::string_view k_ns_rss = "rss";
+
+std::string_view local_name(const pugi::xml_node& node) {
+    const std::string_view name = node.name();
+    const auto colon = name.find(':');
+    return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// The namespace URI of an element, from the xmlns declarations in scope.
+std::string_view namespace_of(const pugi::xml_node& node) {
+    const std::string_view name = node.name();
+    const auto colon = name.find(':');
+    std::string attr = "xmlns";
+    if (colon != std::string_view::npos)
+        attr += ":" + std::string(name.substr(0, colon));
+    for (pugi::xml_node n = node; n; n = n.parent())
+        if (const auto a = n.attribute(attr.c_str()))
+            return a.value();
+    return {};
+}
+
+bool is(const pugi::xml_node& node, std::string_view ns, std::string_view local) {
+    if (node.type() != pugi::node_element || local_name(node) != local)
+        return false;
+    const std::string_view actual = namespace_of(node);
+    if (ns == k_ns_rss)
+        return actual.empty() || actual == "http://purl.org/rss/1.0/" ||
+               actual == "http://my.netscape.com/rdf/simple/0.9/";
+    return actual == ns;
+}
+
+// First child element with this local name in namespace `ns` ("" = none).
+pugi::xml_node child(const pugi::xml_node& parent, std::string_view ns, std::string_view local) {
+    for (const auto c : parent.children())
+        if (is(c, ns, local))
+            return c;
+    return {};
+}
+
+std::string trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos)
+        return {};
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(first, last - first + 1));
+}
+
+std::string text_of(const pugi::xml_node& node) { return trimmed(node.child_value()); }
+
+// All text below a node (xhtml content keeps its markup as elements).
+std::string inner_xml(const pugi::xml_node& node) {
+    struct Writer : pugi::xml_writer {
+        std::string out;
+        void write(const void* data, size_t size) override {
+            out.append(static_cast<const char*>(data), size);
+        }
+    } writer;
+    for (const auto c : node.children())
+        c.print(writer, "", pugi::format_raw);
+    return writer.out;
+}
+
+// Text of an element that may carry HTML: RSS description (escaped HTML
+// or CDATA), Atom text constructs (type="text|html|xhtml").
+HtmlText readable(const pugi::xml_node& node) {
+    if (!node)
+        return {};
+    const std::string_view type = node.attribute("type").value();
+    if (type == "xhtml")
+        return html_to_text(inner_xml(node));
+    if (type == "text")
+        return {collapse_whitespace(sanitize_utf8(node.child_value())), {}, {}};
+    std::string all;
+    for (const auto c : node.children())
+        if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata)
+            all += c.value();
+    return html_to_text(all);
+}
+
+// The xml:base in scope, resolved against the feed URL.
+std::string base_of(const pugi::xml_node& node, const std::string& feed_url) {
+    std::vector<std::string_view> bases;
+    for (pugi::xml_node n = node; n; n = n.parent())
+        if (const auto a = n.attribute("xml:base"))
+            bases.push_back(a.value());
+    std::string base = feed_url;
+    for (auto it = bases.rbegin(); it != bases.rend(); ++it)
+        base = resolve_url(base, trimmed(*it));
+    return base;
+}
+
+std::optional<MediaKind> kind_from(std::string_view mime, std::string_view medium) {
+    if (medium == "image" || mime.starts_with("image/"))
+        return MediaKind::image;
+    if (medium == "video" || mime.starts_with("video/"))
+        return MediaKind::video;
+    if (medium == "audio" || mime.starts_with("audio/"))
+        return MediaKind::audio;
+    return std::nullopt;
+}
+
+void add_media(Post& post, MediaKind kind, std::string url, std::string preview = {},
+               std::string description = {}) {
+    if (url.empty())
+        return;
+    for (auto& m : post.media)
+        if (m.url == url) {
+            if (m.preview_url.empty())
+                m.preview_url = std::move(preview);
+            if (m.description.empty())
+                m.description = std::move(description);
+            return;
+        }
+    post.media.push_back({kind, std::move(url), std::move(preview), std::move(description)});
+}
+
+std::string parse_date(std::string_view text, bool rfc822_first) {
+    const auto t = rfc822_first ? parse_rfc822(text) : parse_rfc3339(text);
+    if (t)
+        return format_rfc3339(*t);
+    const auto u = rfc822_first ? parse_rfc3339(text) : parse_rfc822(text);
+    return u ? format_rfc3339(*u) : std::string();
+}
+
+// Media RSS below `node`: media:content, media:group, media:thumbnail.
+void read_media_rss(const pugi::xml_node& node, const std::string& base, Post& post) {
+    std::string thumbnail;
+    std::string description;
+    for (const auto c : node.children()) {
+        if (is(c, k_ns_media, "thumbnail") && thumbnail.empty())
+            thumbnail = resolve_url(base, trimmed(c.attribute("url").value()));
+        if (is(c, k_ns_media, "description") && description.empty())
+            description = collapse_whitespace(sanitize_utf8(c.child_value()));
+    }
+    for (const auto c : node.children()) {
+        if (is(c, k_ns_media, "group")) {
+            read_media_rss(c, base, post);
+            continue;
+        }
+        if (!is(c, k_ns_media, "content"))
+            continue;
+        const auto url = trimmed(c.attribute("url").value());
+        const auto kind =
+            kind_from(c.attribute("type").value(), c.attribute("medium").value());
+        std::string own_description = description;
+        if (const auto d = child(c, k_ns_media, "description"))
+            own_description = collapse_whitespace(sanitize_utf8(d.child_value()));
+        add_media(post, kind.value_or(MediaKind::link), resolve_url(base, url), thumbnail,
+                  own_description);
+    }
+    if (post.media.empty() && !thumbnail.empty())
+        add_media(post, MediaKind::image, thumbnail);
+}
+
+// Identity: guid/id if it is a URI, otherwise scoped by the feed URL;
+// then the link; then a hash of what the entry says.
+std::string identity(std::string guid, const std::string& link, const Post& post,
+                     const FeedContext& context) {
+    if (!guid.empty()) {
+        if (split_url(guid))
+            return guid;
+        return context.feed_url + "#" + guid;
+    }
+    if (!link.empty())
+        return link;
+    return context.feed_url + "#sha256:" +
+           sha256_hex(post.text + "\n" + post.created_at, 32);
+}
+
+void finish(Post& post, const std::string& title, HtmlText body, const FeedContext& context) {
+    const std::string clean_title = html_to_text(title).text;
+    std::string text = clean_title;
+    if (!body.text.empty() && body.text != clean_title) {
+        if (!text.empty())
+            text += "\n";
+        text += body.text;
+    }
+    if (text.size() > k_post_max_text_bytes) {
+        text.resize(k_post_max_text_bytes);
+        text = sanitize_utf8(text); // a cut code point becomes U+FFFD
+    }
+    post.text = std::move(text);
+    for (auto& src : body.images)
+        add_media(post, MediaKind::image, resolve_url(post.url.empty() ? context.feed_url : post.url, src));
+    for (auto& src : body.videos)
+        add_media(post, MediaKind::video, resolve_url(post.url.empty() ? context.feed_url : post.url, src));
+    if (post.created_at.empty())
+        post.created_at = context.fetched_at;
+    post.fetched_at = context.fetched_at;
+    post.source = context.source;
+    post.tags = context.tags;
+}
+
+Post rss_item(const pugi::xml_node& item, const FeedContext& context, std::string_view channel_title) {
+    Post post;
+    post.platform = "feed";
+    const std::string base = base_of(item, context.feed_url);
+    const std::string title = child(item, k_ns_rss, "title").child_value();
+    const auto link_text = text_of(child(item, k_ns_rss, "link"));
+    post.url = link_text.empty() ? std::string() : resolve_url(base, link_text);
+    std::string guid = text_of(child(item, k_ns_rss, "guid"));
+    if (guid.empty())
+        guid = trimmed(item.attribute("rdf:about").value());
+
+    HtmlText body = readable(child(item, k_ns_content, "encoded"));
+    if (body.text.empty())
+        body = readable(child(item, k_ns_rss, "description"));
+    if (const auto d = child(item, k_ns_rss, "pubDate"))
+        post.created_at = parse_date(d.child_value(), true);
+    if (const auto d = child(item, k_ns_dc, "date"); d && post.created_at.empty())
+        post.created_at = parse_date(d.child_value(), false);
+    if (const auto a = child(item, k_ns_dc, "creator"))
+        post.author.name = collapse_whitespace(sanitize_utf8(a.child_value()));
+    else if (const auto b = child(item, k_ns_rss, "author"))
+        post.author.name = collapse_whitespace(sanitize_utf8(b.child_value()));
+    if (post.author.name.empty())
+        post.author.name = std::string(channel_title);
+
+    for (const auto c : item.children()) {
+        if (!is(c, k_ns_rss, "enclosure"))
+            continue;
+        std::string url = trimmed(c.attribute("url").value());
+        if (url.empty())
+            url = text_of(c); // some feeds put the URL in the element text
+        const auto kind = kind_from(c.attribute("type").value(), "");
+        add_media(post, kind.value_or(MediaKind::link), resolve_url(base, url));
+    }
+    read_media_rss(item, base, post);
+    finish(post, title, std::move(body), context);
+    post.id = identity(std::move(guid), post.url, post, context);
+    return post;
+}
+
+std::string atom_link(const pugi::xml_node& entry, const std::string& base, Post* media_into) {
+    std::string alternate;
+    for (const auto c : entry.children()) {
+        if (local_name(c) != "link" || namespace_of(c) != k_ns_atom)
+            continue;
+        const std::string_view rel = c.attribute("rel").value();
+        const std::string href = resolve_url(base, trimmed(c.attribute("href").value()));
+        if ((rel.empty() || rel == "alternate") && alternate.empty())
+            alternate = href;
+        else if (rel == "enclosure" && media_into)
+            add_media(*media_into, kind_from(c.attribute("type").value(), "").value_or(MediaKind::link),
+                      href);
+    }
+    return alternate;
+}
+
+Post atom_entry(const pugi::xml_node& entry, const FeedContext& context, std::string_view feed_title) {
+    Post post;
+    post.platform = "feed";
+    const std::string base = base_of(entry, context.feed_url);
+    post.url = atom_link(entry, base, &post);
+    const auto title_node = child(entry, k_ns_atom, "title");
+    const std::string title = title_node.attribute("type").value() == std::string_view("xhtml")
+                                  ? inner_xml(title_node)
+                                  : std::string(title_node.child_value());
+    std::string guid = text_of(child(entry, k_ns_atom, "id"));
+    HtmlText body = readable(child(entry, k_ns_atom, "content"));
+    if (body.text.empty())
+        body = readable(child(entry, k_ns_atom, "summary"));
+    if (const auto d = child(entry, k_ns_atom, "published"))
+        post.created_at = parse_date(d.child_value(), false);
+    if (const auto d = child(entry, k_ns_atom, "updated"); d && post.created_at.empty())
+        post.created_at = parse_date(d.child_value(), false);
+    if (const auto author = child(entry, k_ns_atom, "author")) {
+        post.author.name = collapse_whitespace(sanitize_utf8(child(author, k_ns_atom, "name").child_value()));
+        post.author.url = text_of(child(author, k_ns_atom, "uri"));
+    }
+    if (post.author.name.empty())
+        post.author.name = std::string(feed_title);
+
+    if (const auto video_id = child(entry, k_ns_youtube, "videoId")) {
+        // YouTube channel feed: every entry is a video.
+        post.platform = "youtube";
+        guid = "yt:video:" + text_of(video_id);
+        std::string thumbnail;
+        std::string description;
+        if (const auto group = child(entry, k_ns_media, "group")) {
+            thumbnail = trimmed(child(group, k_ns_media, "thumbnail").attribute("url").value());
+            description = child(group, k_ns_media, "description").child_value();
+        }
+        if (body.text.empty())
+            body = {collapse_whitespace(sanitize_utf8(description)), {}, {}};
+        add_media(post, MediaKind::video, post.url, thumbnail);
+        if (const auto channel = child(entry, k_ns_youtube, "channelId"))
+            post.author.handle = text_of(channel);
+    } else {
+        read_media_rss(entry, base, post);
+    }
+    finish(post, title, std::move(body), context);
+    post.id = identity(std::move(guid), post.url, post, context);
+    return post;
+}
+
+std::string line_and_column(std::string_view body, std::ptrdiff_t offset) {
+    std::size_t line = 1, column = 1;
+    for (std::ptrdiff_t i = 0; i < offset && static_cast<std::size_t>(i) < body.size(); ++i) {
+        if (body[static_cast<std::size_t>(i)] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return fmt::format("{}:{}", line, column);
+}
+
+} // namespace
+
+Result<std::vector<Post>> parse_feed(std::string_view body, const FeedContext& context) {
+    pugi::xml_document doc;
+    const auto parsed =
+        doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                        pugi::encoding_auto);
+    if (!parsed)
+        return permanent_failure(fmt::format("not well-formed XML at {}: {}",
+                                             line_and_column(body, parsed.offset),
+                                             parsed.description()));
+    const pugi::xml_node root = doc.document_element();
+    std::vector<Post> posts;
+    const std::string_view root_name = local_name(root);
+    if (root_name == "rss" || (root_name == "RDF" && namespace_of(root) == k_ns_rdf)) {
+        const auto channel = child(root, k_ns_rss, "channel");
+        const std::string channel_title =
+            collapse_whitespace(sanitize_utf8(child(channel, k_ns_rss, "title").child_value()));
+        // RSS 2.0 has items inside <channel>; RSS 1.0 has them beside it.
+        const pugi::xml_node holder = root_name == "rss" ? channel : root;
+        for (const auto c : holder.children()) {
+            if (!is(c, k_ns_rss, "item"))
+                continue;
+            if (posts.size() >= k_feed_max_items)
+                break;
+            posts.push_back(rss_item(c, context, channel_title));
+        }
+        return posts;
+    }
+    if (root_name == "feed" && namespace_of(root) == k_ns_atom) {
+        const std::string feed_title =
+            html_to_text(child(root, k_ns_atom, "title").child_value()).text;
+        for (const auto c : root.children()) {
+            if (!is(c, k_ns_atom, "entry"))
+                continue;
+            if (posts.size() >= k_feed_max_items)
+                break;
+            posts.push_back(atom_entry(c, context, feed_title));
+        }
+        return posts;
+    }
+    return permanent_failure(fmt::format("not an RSS or Atom feed: the root element is <{}>",
+                                         root ? root.name() : ""));
+}
+
+FeedConnector::FeedConnector(SourceConfig source) : m_source(std::move(source)) {}
+
+HttpRequest FeedConnector::next_request(std::string_view) const {
+    return {m_source.url,
+            {{"Accept", "application/rss+xml, application/atom+xml, application/rdf+xml, "
+                        "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"}}};
+}
+
+Result<FetchResult> FeedConnector::parse(const HttpResponse& response, std::string_view) const {
+    const FeedContext context{m_source.name, response.url.empty() ? m_source.url : response.url,
+                              m_source.tags, response.fetched_at};
+    auto posts = parse_feed(response.body, context);
+    if (!posts)
+        return posts.failure();
+    return FetchResult{std::move(*posts), {}, false};
+}
+
+} // namespace wijkwacht

@@ -1,0 +1,57 @@
+// The one table mapping a source "type" to its connector.
+#include <wijkwacht/connector.hpp>
+
+#include "connectors/feed.hpp"
+
+#include <functional>
+
+namespace wijkwacht {
+
+namespace {
+
+using Factory = std::function<std::unique_ptr<Connector>(const SourceConfig&)>;
+
+struct Entry {
+    std::string_view type;
+    Factory factory; // empty: named by the SPEC, not built yet
+};
+
+const Entry k_registry[] = {
+    {"feed", [](const SourceConfig& s) { return std::make_unique<FeedConnector>(s); }},
+    {"mastodon", nullptr},
+    {"bluesky", nullptr},
+};
+
+} // namespace
+
+std::unique_ptr<Connector> make_connector(const SourceConfig& source) {
+    for (const auto& entry : k_registry)
+        if (entry.type == source.type)
+            return entry.factory ? entry.factory(source) : nullptr;
+    return nullptr;
+}
+
+bool connector_available(std::string_view type) {
+    for (const auto& entry : k_registry)
+        if (entry.type == type)
+            return static_cast<bool>(entry.factory);
+    return false;
+}
+
+std::optional<std::string_view> HttpResponse::header(std::string_view name) const {
+    const auto iequal = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size())
+            return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (std::tolower(static_cast<unsigned char>(a[i])) !=
+                std::tolower(static_cast<unsigned char>(b[i])))
+                return false;
+        return true;
+    };
+    for (const auto& [key, value] : headers)
+        if (iequal(key, name))
+            return std::string_view(value);
+    return std::nullopt;
+}
+
+} // namespace wijkwacht

@@ -1,0 +1,221 @@
+#include "connectors/feed.hpp"
+#include "connectors/html_text.hpp"
+#include "core/utf8.hpp"
+
+#include "tests/support/files.hpp"
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+using namespace wijkwacht;
+using wijkwacht::test::fixture;
+using wijkwacht::test::read_file;
+
+namespace {
+FeedContext context(std::string url = "https://www.politie.example/rss/nieuws.xml") {
+    return {"politie-nieuws", std::move(url), {{"region", "noord"}}, "2026-11-29T10:00:00Z"};
+}
+
+std::vector<Post> parse_fixture(const std::string& name, std::string url = "https://www.politie.example/rss/nieuws.xml") {
+    auto result = parse_feed(read_file(fixture("feeds/" + name)), context(std::move(url)));
+    REQUIRE_MESSAGE(result.ok(), (result.ok() ? "" : result.failure().message));
+    return std::move(*result);
+}
+} // namespace
+
+TEST_CASE("HTML is reduced to text with entities decoded") {
+    CHECK(html_to_text("<p>Inbraak &amp; diefstal</p><p>tweede&nbsp;alinea</p>").text ==
+          "Inbraak & diefstal\ntweede alinea");
+    CHECK(html_to_text("a<br>b").text == "a\nb");
+    CHECK(html_to_text("x<script>alert(1)</script>y<style>p{}</style>").text == "xy");
+    CHECK(html_to_text("plain text,   no markup").text == "plain text, no markup");
+    CHECK(html_to_text("<a href=\"https://m.example/tags/inbraak\">#<span>inbraak</span></a>").text == "#inbraak");
+    const auto media = html_to_text("<img src=\"a.jpg\" alt=\"deurbel\"><video src=\"v.mp4\"></video>");
+    CHECK(media.images == std::vector<std::string>{"a.jpg"});
+    CHECK(media.videos == std::vector<std::string>{"v.mp4"});
+    CHECK(media.text == "deurbel");
+}
+
+TEST_CASE("deeply nested HTML does not exhaust the stack") {
+    std::string html;
+    for (int i = 0; i < 50000; ++i)
+        html += "<div>";
+    html += "diep";
+    CHECK(html_to_text(html).text == "diep");
+}
+
+TEST_CASE("RSS 2.0: text, identity, dates, media") {
+    const auto posts = parse_fixture("politie_rss.xml");
+    REQUIRE(posts.size() == 4);
+
+    const Post& a = posts[0];
+    CHECK(a.platform == "feed");
+    CHECK(a.source == "politie-nieuws");
+    CHECK(a.id == "https://www.politie.example/nieuws/2026/november/29/inbraak-lindenstraat.html");
+    CHECK(a.url == a.id); // link whitespace trimmed
+    CHECK(a.created_at == "2026-11-29T08:58:00Z");
+    CHECK(a.fetched_at == "2026-11-29T10:00:00Z");
+    CHECK(a.text == "Inbraak in woning aan de Lindenstraat & getuigen gezocht\n"
+                    "Vannacht is er ingebroken in een woning.\nWie heeft iets gezien? Bel 0900-8844.\n"
+                    "deurbelcamera");
+    CHECK(a.author.name == "Politie Noord-Holland - nieuws");
+    CHECK(a.tags.at("region") == "noord");
+    REQUIRE(a.media.size() == 2);
+    CHECK(a.media[0].kind == MediaKind::image);
+    CHECK(a.media[0].url == "https://www.politie.example/beelden/verdachte.jpg");
+    CHECK(a.media[1].url == "https://www.politie.example/beelden/deurbel.jpg"); // relative <img>
+
+    const Post& b = posts[1];
+    CHECK(b.id == "https://www.politie.example/rss/nieuws.xml#48213"); // short guid scoped by feed
+    CHECK(b.created_at == "2026-11-28T21:15:00Z");                     // dc:date
+    CHECK(b.author.name == "Team Opsporing");
+    CHECK(b.text == "Beelden van overval op tankstation vrijgegeven\n"
+                    "Op de beelden is te zien hoe twee mannen het tankstation binnenlopen.");
+    REQUIRE(b.media.size() == 1);
+    CHECK(b.media[0].kind == MediaKind::video);
+    CHECK(b.media[0].preview_url == "https://video.politie.example/overval.jpg");
+    CHECK(b.media[0].description == "bewakingscamera tankstation");
+
+    const Post& c = posts[2];
+    CHECK(c.id == "https://www.politie.example/nieuws/open-dag"); // no guid: the link
+    CHECK(c.created_at == "2026-11-29T10:00:00Z");                // broken date: first seen
+    REQUIRE(c.media.size() == 1);
+    CHECK(c.media[0].url == "https://www.politie.example/img/open-dag.jpg"); // URL as element text
+    CHECK(c.media[0].kind == MediaKind::link);
+
+    const Post& d = posts[3];
+    CHECK(d.id.starts_with("https://www.politie.example/rss/nieuws.xml#sha256:")); // hash of content
+    CHECK(d.id == parse_fixture("politie_rss.xml")[3].id);                       // stable
+}
+
+TEST_CASE("Atom: xml:base, text constructs, enclosure links") {
+    const auto posts = parse_fixture("atom_nieuws.xml", "https://nieuws.example/feed.atom");
+    REQUIRE(posts.size() == 2);
+    CHECK(posts[0].id == "tag:nieuws.example,2026:4411");
+    CHECK(posts[0].url == "https://nieuws.example/regio/artikel/4411");
+    CHECK(posts[0].text == "Fiets gestolen bij station Zuid\nEen zwarte Gazelle is vanmiddag gestolen.");
+    CHECK(posts[0].created_at == "2026-11-29T07:30:00Z");
+    CHECK(posts[0].author.name == "Redactie Zuid");
+    CHECK(posts[0].author.url == "https://nieuws.example/redactie");
+    REQUIRE(posts[0].media.size() == 1);
+    CHECK(posts[0].media[0].kind == MediaKind::video);
+    CHECK(posts[0].media[0].url == "https://nieuws.example/media/4411.mp4");
+    CHECK(posts[1].text == "Stolen bike\nSomeone stole my bike.");
+    CHECK(posts[1].created_at == "2026-11-29T09:30:00Z");
+    CHECK(posts[1].author.name == "Regionieuws & meldingen");
+}
+
+TEST_CASE("YouTube channel feeds are videos identified by yt:videoId") {
+    const auto posts = parse_fixture("youtube_politie.xml", "https://www.youtube.com/feeds/videos.xml?channel_id=UCpolitieExample0000000");
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].platform == "youtube");
+    CHECK(posts[0].id == "yt:video:AbCdEfGhIjK");
+    CHECK(posts[0].url == "https://www.youtube.com/watch?v=AbCdEfGhIjK");
+    CHECK(posts[0].author.handle == "UCpolitieExample0000000");
+    CHECK(posts[0].text == "Wie herkent deze man? Beelden van straatroof\nOp 12 november werd een vrouw beroofd in het park.");
+    REQUIRE(posts[0].media.size() == 1);
+    CHECK(posts[0].media[0].kind == MediaKind::video);
+    CHECK(posts[0].media[0].preview_url == "https://i4.ytimg.com/vi/AbCdEfGhIjK/hqdefault.jpg");
+}
+
+TEST_CASE("RSS 1.0 (RDF) with rdf:about identity and numeric entities") {
+    const auto posts = parse_fixture("rdf_meldingen.xml", "https://meldingen.example/rss");
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].id == "https://meldingen.example/m/17");
+    CHECK(posts[0].text == "Vernieling bij café — ruiten ingegooid\nPolitie zoekt getuigen van vernieling.");
+    CHECK(posts[0].created_at == "2026-11-29T06:00:00Z");
+}
+
+TEST_CASE("an ISO-8859-1 feed is converted to UTF-8") {
+    const auto posts = parse_fixture("latin1.xml");
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].text == "Café overvallen");
+}
+
+TEST_CASE("bad feeds fail with a located reason") {
+    const auto broken = parse_feed("<rss><channel><item><title>x</item></channel></rss>", context());
+    REQUIRE_FALSE(broken.ok());
+    CHECK(broken.failure().kind == FailureKind::permanent);
+    CHECK(broken.failure().message.find("not well-formed XML at 1:") == 0);
+
+    const auto html = parse_feed("<html><body>Not found</body></html>", context());
+    REQUIRE_FALSE(html.ok());
+    CHECK(html.failure().message == "not an RSS or Atom feed: the root element is <html>");
+
+    CHECK_FALSE(parse_feed("", context()).ok());
+    CHECK_FALSE(parse_feed("{\"json\": true}", context()).ok());
+}
+
+TEST_CASE("hostile feeds: entity expansion stays literal, invalid UTF-8 is replaced") {
+    const std::string laughs = R"(<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<rss version="2.0"><channel><item><guid>https://x.example/1</guid><title>&lol2;</title></item></channel></rss>)";
+    const auto result = parse_feed(laughs, context());
+    if (result.ok()) {
+        REQUIRE(result->size() == 1);
+        CHECK((*result)[0].text.size() < 100);
+    }
+    const std::string bad = "<rss version=\"2.0\"><channel><item><guid>https://x.example/2</guid>"
+                            "<title>inbraak \xFF\xFE fiets</title></item></channel></rss>";
+    const auto r = parse_feed(bad, context());
+    REQUIRE(r.ok());
+    CHECK(is_valid_utf8((*r)[0].text));
+}
+
+TEST_CASE("the number of items taken from one document is bounded") {
+    std::string big = "<rss version=\"2.0\"><channel>";
+    for (std::size_t i = 0; i < k_feed_max_items + 50; ++i)
+        big += "<item><guid>https://x.example/" + std::to_string(i) + "</guid><title>t</title></item>";
+    big += "</channel></rss>";
+    const auto r = parse_feed(big, context());
+    REQUIRE(r.ok());
+    CHECK(r->size() == k_feed_max_items);
+}
+
+TEST_CASE("the connector builds its request and parses through the response URL") {
+    SourceConfig source;
+    source.name = "politie-nieuws";
+    source.type = "feed";
+    source.url = "https://www.politie.example/rss/nieuws.xml";
+    FeedConnector connector(source);
+    const auto request = connector.next_request("");
+    CHECK(request.url == source.url);
+    HttpResponse response;
+    response.status = 200;
+    response.url = "https://www.politie.example/moved/nieuws.xml";
+    response.fetched_at = "2026-11-29T10:00:00Z";
+    response.body = read_file(fixture("feeds/politie_rss.xml"));
+    const auto result = connector.parse(response, "");
+    REQUIRE(result.ok());
+    CHECK(result->posts.size() == 4);
+    CHECK(result->posts[1].id == "https://www.politie.example/moved/nieuws.xml#48213");
+    CHECK_FALSE(result->more);
+}
+
+TEST_CASE("conformance: every real XML feed in ../shared/fixtures parses") {
+    const auto dir = wijkwacht::test::shared_fixtures();
+    if (!std::filesystem::exists(dir)) {
+        MESSAGE("no shared fixtures beside the checkout; skipped");
+        return;
+    }
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.path().extension() != ".xml")
+            continue;
+        ++files;
+        CAPTURE(entry.path().filename().string());
+        const auto result = parse_feed(read_file(entry.path()), context("https://feed.example/x.xml"));
+        REQUIRE_MESSAGE(result.ok(), (result.ok() ? "" : result.failure().message));
+        CHECK_FALSE(result->empty());
+        std::set<std::string> ids;
+        for (const auto& post : *result) {
+            CHECK_FALSE(post.id.empty());
+            CHECK(ids.insert(post.id).second);
+            CHECK(is_valid_utf8(post.text));
+            CHECK_FALSE(post.text.empty());
+            CHECK_FALSE(post.created_at.empty());
+        }
+    }
+    CHECK(files >= 5);
+}
