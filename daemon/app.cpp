@@ -1,0 +1,374 @@
+#include "daemon/app.hpp"
+
+#include <wijkwacht/error.hpp>
+#include <wijkwacht/log.hpp>
+#include <wijkwacht/time.hpp>
+
+#include "core/json_util.hpp"
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <systemd/sd-daemon.h>
+
+#include <algorithm>
+#include <csignal>
+
+namespace wijkwacht {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int k_max_pages_per_cycle = 10;
+constexpr auto k_max_backoff = std::chrono::milliseconds(std::chrono::hours(1));
+
+HttpOptions http_options(const Config& config) {
+    HttpOptions o;
+    o.user_agent = config.daemon.user_agent;
+    o.allow_plain_http = config.daemon.allow_plain_http;
+    return o;
+}
+
+std::string component(const std::string& source) { return "source:" + source; }
+
+} // namespace
+
+struct App::Source {
+    SourceConfig config;
+    std::unique_ptr<Connector> connector;
+    asio::steady_timer timer;
+    SourceState state;
+    int failures = 0;
+    int pages = 0;
+    bool retired = false; // replaced by a reload; ignore late responses
+    std::string failing_since;
+
+    Source(asio::io_context& io, SourceConfig c, std::unique_ptr<Connector> conn)
+        : config(std::move(c)), connector(std::move(conn)), timer(io) {}
+};
+
+App::App(Config config, RuleSet rules, AppOptions options)
+    : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
+      m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_zmq(1),
+      m_journal(m_config.daemon.state_dir), m_publisher(m_zmq, m_config.publish),
+      m_http(m_io, http_options(m_config)), m_random(std::random_device{}()) {}
+
+App::~App() = default;
+
+int App::run() {
+    log::notice("daemon", "wijkwachtd {} publishing on {}, journal {} (epoch {})", WIJKWACHT_VERSION,
+                m_publisher.endpoint(), (m_config.daemon.state_dir / "state.db").string(),
+                m_journal.epoch());
+    for (const auto& warning : m_config.warnings)
+        log::warning("config", "{}", warning);
+    // Alerts committed by an earlier run but not yet published go out first.
+    publish_pending();
+    start_sources();
+    wait_signals();
+    if (!m_options.once) {
+        arm_heartbeat();
+        arm_watchdog();
+    }
+    sd_notify(0, "READY=1");
+    notify_status();
+    if (m_options.once && m_pending_once == 0)
+        stop("nothing to poll");
+    m_io.run();
+    publish_pending();
+    log::notice("daemon", "stopped");
+    return 0;
+}
+
+void App::start_sources() {
+    for (const auto& config : m_config.sources) {
+        auto connector = make_connector(config);
+        if (!connector) {
+            log::warning(component(config.name),
+                         "type \"{}\" is not built in this version yet; source skipped",
+                         config.type);
+            continue;
+        }
+        auto source = std::make_shared<Source>(m_io, config, std::move(connector));
+        source->state = m_journal.source_state(config.name);
+        m_sources.push_back(source);
+        if (m_options.once) {
+            ++m_pending_once;
+            asio::post(m_io, [this, source] { poll(source); });
+        } else {
+            // Spread the first polls so a restart does not hit every server at once.
+            const auto spread = std::min<std::chrono::milliseconds>(config.interval / 4, 2s);
+            std::uniform_int_distribution<std::int64_t> first(0, spread.count());
+            schedule(source, std::chrono::milliseconds(first(m_random)));
+        }
+    }
+    log::info("daemon", "{} source(s) running, {} rule(s) enabled", m_sources.size(),
+              m_rules.enabled_count());
+}
+
+void App::schedule(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay) {
+    source->timer.expires_after(delay);
+    source->timer.async_wait([this, source](const boost::system::error_code& ec) {
+        if (!ec && !source->retired && !m_stopping)
+            poll(source);
+    });
+}
+
+void App::poll(const std::shared_ptr<Source>& source) {
+    HttpRequest request = source->connector->next_request(source->state.cursor);
+    if (!source->state.etag.empty())
+        request.headers.emplace_back("If-None-Match", source->state.etag);
+    if (!source->state.last_modified.empty())
+        request.headers.emplace_back("If-Modified-Since", source->state.last_modified);
+    log::debug(component(source->config.name), "GET {}", log::redact_url(request.url));
+    m_http.fetch(std::move(request), [this, source](Result<HttpResponse> result) {
+        if (source->retired || m_stopping)
+            return;
+        // Nothing may throw out of a handler: a failure here fails this source only.
+        try {
+            on_response(source, std::move(result));
+        } catch (const std::exception& e) {
+            failed(source, transient_failure(fmt::format("internal error: {}", e.what())));
+        }
+    });
+}
+
+void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse> result) {
+    if (!result) {
+        failed(source, result.failure());
+        return;
+    }
+    const HttpResponse& response = *result;
+    if (response.status == 304) {
+        log::debug(component(source->config.name), "not modified");
+        succeeded(*source);
+        finished_cycle(source, jitter(source->config.interval, 0.1));
+        return;
+    }
+    auto parsed = source->connector->parse(response, source->state.cursor);
+    if (!parsed) {
+        Failure failure = parsed.failure();
+        failure.message = fmt::format("{}: {}", log::redact_url(response.url), failure.message);
+        failed(source, failure);
+        return;
+    }
+    SourceState next = source->state;
+    next.cursor = parsed->cursor;
+    next.etag = std::string(response.header("ETag").value_or(""));
+    next.last_modified = std::string(response.header("Last-Modified").value_or(""));
+    const CommitStats stats = m_journal.commit(
+        source->config.name, next, parsed->posts, [this](const Post& post) { return flag(post); });
+    source->state = std::move(next);
+    if (stats.new_posts > 0)
+        log::info(component(source->config.name), "{} post(s), {} new, {} alert(s)", stats.posts,
+                  stats.new_posts, stats.alerts);
+    publish_pending();
+    succeeded(*source);
+    if (parsed->more && ++source->pages < k_max_pages_per_cycle) {
+        poll(source);
+        return;
+    }
+    finished_cycle(source, jitter(source->config.interval, 0.1));
+}
+
+void App::succeeded(Source& source) {
+    if (source.failures > 0) {
+        log::notice(component(source.config.name), "recovered after {} failed poll(s)",
+                    source.failures);
+        ops_event(source.config.name, "recovered", "");
+    }
+    source.failures = 0;
+    source.failing_since.clear();
+}
+
+void App::failed(const std::shared_ptr<Source>& source, const Failure& failure) {
+    ++source->failures;
+    // Exponential backoff with jitter from the source's interval, at most an
+    // hour, never sooner than the server asked.
+    const auto base = std::max<std::chrono::milliseconds>(source->config.interval, 1s);
+    const int doublings = std::min(source->failures - 1, 12);
+    auto delay = std::min<std::chrono::milliseconds>(base * (1LL << doublings), k_max_backoff);
+    delay = jitter(delay, 0.2);
+    if (failure.retry_after)
+        delay = std::max<std::chrono::milliseconds>(delay, *failure.retry_after);
+    log::warning(component(source->config.name), "poll failed ({}): {}; next try in {}",
+                 to_string(failure.kind), failure.message, format_duration(delay));
+    if (source->failures == 1) {
+        source->failing_since = now_rfc3339();
+        ops_event(source->config.name, "failing", failure.message);
+    }
+    finished_cycle(source, delay);
+}
+
+void App::finished_cycle(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay) {
+    source->pages = 0;
+    if (m_options.once) {
+        if (--m_pending_once == 0)
+            stop("every source polled once");
+        return;
+    }
+    schedule(source, delay);
+}
+
+std::optional<RoutedAlert> App::flag(const Post& post) const {
+    auto matches = m_rules.evaluate(post);
+    if (matches.empty())
+        return std::nullopt;
+    RoutedAlert routed;
+    Alert& alert = routed.alert;
+    alert.id = alert_id(post.platform, post.id);
+    alert.flagged_at = now_rfc3339();
+    alert.matches = std::move(matches);
+    summarise_matches(alert);
+    alert.post = post;
+    for (const auto& stream : m_config.streams)
+        if (stream_accepts(stream, alert))
+            routed.streams.push_back(stream.name);
+    return routed;
+}
+
+void App::publish_pending() {
+    while (true) {
+        auto batch = m_journal.unpublished(1000);
+        if (batch.empty())
+            return;
+        for (const auto& delivery : batch)
+            if (m_publisher.send(delivery.stream, delivery.body))
+                ++m_alerts_published;
+        m_journal.mark_published(batch);
+        if (batch.size() < 1000)
+            return;
+    }
+}
+
+void App::send_heartbeats() {
+    const auto heads = m_journal.stream_heads();
+    for (const auto& stream : m_config.streams) {
+        const auto it = heads.find(stream.name);
+        m_publisher.heartbeat(stream.name, m_journal.epoch(), it == heads.end() ? 0 : it->second);
+    }
+}
+
+void App::arm_heartbeat() {
+    m_heartbeat.expires_after(m_config.publish.heartbeat);
+    m_heartbeat.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || m_stopping)
+            return;
+        try {
+            send_heartbeats();
+        } catch (const std::exception& e) {
+            log::error("publish", "heartbeat failed: {}", e.what());
+        }
+        arm_heartbeat();
+    });
+}
+
+void App::arm_watchdog() {
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0)
+        return;
+    m_watchdog.expires_after(std::chrono::microseconds(usec / 2));
+    m_watchdog.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || m_stopping)
+            return;
+        sd_notify(0, "WATCHDOG=1");
+        arm_watchdog();
+    });
+}
+
+void App::wait_signals() {
+    m_signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+        if (ec)
+            return;
+        if (signal == SIGHUP) {
+            reload();
+            wait_signals();
+            return;
+        }
+        stop(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    });
+}
+
+void App::reload() {
+    sd_notify(0, "RELOADING=1");
+    log::notice("daemon", "SIGHUP: reloading {}", m_config.file.string());
+    try {
+        Config next = load_config(m_config.file);
+        RuleSet rules = RuleSet::load(next.daemon.rules);
+        for (const auto& warning : next.warnings)
+            log::warning("config", "{}", warning);
+        if (next.publish.endpoint != m_config.publish.endpoint ||
+            next.daemon.state_dir != m_config.daemon.state_dir ||
+            next.daemon.user_agent != m_config.daemon.user_agent ||
+            next.daemon.allow_plain_http != m_config.daemon.allow_plain_http)
+            log::warning("daemon", "changes to [daemon] and [publish] take effect at restart");
+        next.publish = m_config.publish;
+        next.daemon = m_config.daemon;
+        // Swap atomically: retire the old runners, start the new ones.
+        for (auto& source : m_sources) {
+            source->retired = true;
+            source->timer.cancel();
+        }
+        m_sources.clear();
+        m_config = std::move(next);
+        m_rules = std::move(rules);
+        start_sources();
+        log::notice("daemon", "reloaded: {} source(s), {} stream(s), {} rule(s)", m_sources.size(),
+                    m_config.streams.size(), m_rules.enabled_count());
+    } catch (const ConfigError& e) {
+        for (const auto& problem : e.problems())
+            log::error("config", "{}", problem);
+        log::error("daemon", "reload rejected; the previous configuration keeps running");
+    } catch (const Error& e) {
+        log::error("daemon", "reload rejected: {}; the previous configuration keeps running",
+                   e.what());
+    }
+    sd_notify(0, "READY=1");
+    notify_status();
+}
+
+void App::stop(std::string_view why) {
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    log::notice("daemon", "stopping ({})", why);
+    sd_notify(0, "STOPPING=1");
+    for (auto& source : m_sources)
+        source->timer.cancel();
+    m_http.cancel_all();
+    m_heartbeat.cancel();
+    m_watchdog.cancel();
+    m_signals.cancel();
+}
+
+void App::notify_status() {
+    sd_notifyf(0, "STATUS=%zu source(s), %zu rule(s), %llu alert(s) published", m_sources.size(),
+               m_rules.enabled_count(), static_cast<unsigned long long>(m_alerts_published));
+}
+
+void App::ops_event(std::string_view source, std::string_view state, std::string_view reason) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter out(buffer);
+    out.StartObject();
+    write_key(out, "type");
+    write_string(out, "source_health");
+    write_key(out, "epoch");
+    write_string(out, m_journal.epoch());
+    write_key(out, "source");
+    write_string(out, source);
+    write_key(out, "state");
+    write_string(out, state);
+    write_key(out, "reason");
+    write_string(out, reason);
+    write_key(out, "since");
+    write_string(out, now_rfc3339());
+    out.EndObject();
+    m_publisher.send("ops", {buffer.GetString(), buffer.GetSize()});
+}
+
+std::chrono::milliseconds App::jitter(std::chrono::milliseconds base, double spread) {
+    std::uniform_real_distribution<double> factor(1.0 - spread, 1.0 + spread);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base.count()) * factor(m_random)));
+}
+
+} // namespace wijkwacht

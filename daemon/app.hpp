@@ -1,0 +1,81 @@
+#pragma once
+
+// wijkwachtd's wiring: one io_context runs the source timers, the HTTP
+// poller, heartbeats and signals; each response goes connector → rules →
+// journal (one transaction) → publisher.
+
+#include <wijkwacht/config.hpp>
+#include <wijkwacht/connector.hpp>
+#include <wijkwacht/rules.hpp>
+
+#include "connectors/http_client.hpp"
+#include "daemon/journal.hpp"
+#include "daemon/publisher.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <zmq.hpp>
+
+#include <memory>
+#include <optional>
+#include <random>
+#include <vector>
+
+namespace wijkwacht {
+
+struct AppOptions {
+    bool once = false; // poll every source once, publish, exit
+};
+
+class App {
+public:
+    // Opens the journal and binds the sockets. Throws Error.
+    App(Config config, RuleSet rules, AppOptions options);
+    ~App();
+
+    // Runs until SIGTERM/SIGINT (or, with --once, until every source has
+    // been polled). Returns the exit code.
+    int run();
+
+private:
+    struct Source;
+
+    void start_sources();
+    void schedule(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay);
+    void poll(const std::shared_ptr<Source>& source);
+    void on_response(const std::shared_ptr<Source>& source, Result<HttpResponse> result);
+    void succeeded(Source& source);
+    void failed(const std::shared_ptr<Source>& source, const Failure& failure);
+    void finished_cycle(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay);
+    std::optional<RoutedAlert> flag(const Post& post) const;
+    void publish_pending();
+    void send_heartbeats();
+    void arm_heartbeat();
+    void arm_watchdog();
+    void wait_signals();
+    void reload();
+    void stop(std::string_view why);
+    void notify_status();
+    void ops_event(std::string_view source, std::string_view state, std::string_view reason);
+    std::chrono::milliseconds jitter(std::chrono::milliseconds base, double spread);
+
+    Config m_config;
+    RuleSet m_rules;
+    AppOptions m_options;
+    boost::asio::io_context m_io;
+    boost::asio::signal_set m_signals;
+    boost::asio::steady_timer m_heartbeat;
+    boost::asio::steady_timer m_watchdog;
+    zmq::context_t m_zmq;
+    Journal m_journal;
+    Publisher m_publisher;
+    HttpClient m_http;
+    std::vector<std::shared_ptr<Source>> m_sources;
+    std::mt19937_64 m_random;
+    std::size_t m_pending_once = 0;
+    std::uint64_t m_alerts_published = 0;
+    bool m_stopping = false;
+};
+
+} // namespace wijkwacht

@@ -1,0 +1,77 @@
+#pragma once
+
+// The state journal (SQLite in state_dir): per-source cursors and HTTP
+// validators, the ids of posts already seen, and every alert with its
+// per-stream sequence number. A flagged post is committed together with
+// its source's new cursor and seen ids in one transaction, before it is
+// published; deliveries not yet published are published at start.
+
+#include <wijkwacht/post.hpp>
+
+#include "daemon/sqlite.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wijkwacht {
+
+struct SourceState {
+    std::string cursor;        // the connector's opaque state
+    std::string etag;          // validators for conditional GET
+    std::string last_modified;
+    bool operator==(const SourceState&) const = default;
+};
+
+// A new alert and the streams it goes to.
+struct RoutedAlert {
+    Alert alert; // seq, stream and stream_seq are assigned by the journal
+    std::vector<std::string> streams;
+};
+
+struct Delivery {
+    std::string stream;
+    std::int64_t stream_seq = 0;
+    std::string body; // Alert JSON
+};
+
+struct CommitStats {
+    std::size_t posts = 0;     // in the batch
+    std::size_t new_posts = 0; // not seen before
+    std::size_t alerts = 0;
+};
+
+class Journal {
+public:
+    // Opens (creating if needed) state_dir/state.db. Throws Error.
+    explicit Journal(const std::filesystem::path& state_dir);
+
+    // Random id created with the journal; changes only when it is reset.
+    const std::string& epoch() const { return m_epoch; }
+
+    SourceState source_state(const std::string& source);
+    void save_source_state(const std::string& source, const SourceState& state);
+
+    // In one transaction: marks the batch's posts as seen (by platform and
+    // id), asks `flag` about each post not seen before and journals what it
+    // returns, and stores the source's new state. Throws Error (nothing is
+    // then committed: the cursor stays where it was).
+    using Flagger = std::function<std::optional<RoutedAlert>(const Post&)>;
+    CommitStats commit(const std::string& source, const SourceState& state,
+                       const std::vector<Post>& posts, const Flagger& flag);
+
+    std::vector<Delivery> unpublished(std::size_t limit);
+    void mark_published(const std::vector<Delivery>& deliveries);
+
+    // The newest stream_seq of every stream that has one.
+    std::map<std::string, std::int64_t> stream_heads();
+
+private:
+    sql::Database m_db;
+    std::string m_epoch;
+};
+
+} // namespace wijkwacht

@@ -1,0 +1,96 @@
+// wijkwachtd: the daemon. Thin: parse arguments, load config and rules, run.
+#include <wijkwacht/config.hpp>
+#include <wijkwacht/connector.hpp>
+#include <wijkwacht/error.hpp>
+#include <wijkwacht/log.hpp>
+#include <wijkwacht/rules.hpp>
+#include <wijkwacht/time.hpp>
+
+#include "daemon/app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <map>
+
+using namespace wijkwacht;
+
+namespace {
+
+void print_summary(const Config& config, const RuleSet& rules) {
+    fmt::print("{}: OK\n", config.file.string());
+    fmt::print("  state_dir  {}\n", config.daemon.state_dir.string());
+    fmt::print("  publish    {} (heartbeat {})\n", config.publish.endpoint,
+               format_duration(config.publish.heartbeat));
+    fmt::print("  sources    {}\n", config.sources.size());
+    for (const auto& s : config.sources) {
+        const std::string target = s.type == "feed"       ? s.url
+                                   : s.type == "mastodon" ? s.instance + " " + (s.account.empty() ? "#" + s.hashtag : "@" + s.account)
+                                                          : s.actor;
+        fmt::print("    {:<24} {:<9} every {:<5} {}{}\n", s.name, s.type, format_duration(s.interval),
+                   target, connector_available(s.type) ? "" : "  (not built yet: skipped)");
+    }
+    fmt::print("  streams    {}\n", config.streams.size());
+    for (const auto& s : config.streams)
+        fmt::print("    {}\n", s.name);
+    std::map<std::string, int> categories;
+    for (const auto& rule : rules.rules())
+        if (rule.enabled)
+            ++categories[rule.category];
+    fmt::print("  rules      {} enabled of {}\n", rules.enabled_count(), rules.rules().size());
+    for (const auto& [category, count] : categories)
+        fmt::print("    {:<28} {}\n", category, count);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"wijkwachtd: watches public social media feeds, flags posts about crimes and "
+                 "footage with rules, and publishes alerts over ZeroMQ."};
+    std::string config_file = "/etc/wijkwacht/wijkwacht.toml";
+    bool check = false;
+    bool once = false;
+    std::string level = "info";
+    cli.add_option("-c,--config", config_file, "configuration file")->capture_default_str();
+    cli.add_flag("--check", check, "validate the configuration and rules, print a summary, exit");
+    cli.add_flag("--once", once, "poll every source once, journal and publish, then exit");
+    cli.add_option("--log-level", level, "error, warning, notice, info or debug")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"error", "warning", "notice", "info", "debug"}));
+    cli.set_version_flag("--version", std::string("wijkwachtd ") + WIJKWACHT_VERSION);
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = cli.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+    log::Level threshold = log::Level::info;
+    log::parse_level(level, threshold);
+    log::set_level(threshold);
+
+    try {
+        Config config = load_config(config_file);
+        RuleSet rules = RuleSet::load(config.daemon.rules);
+        if (check) {
+            for (const auto& warning : config.warnings)
+                fmt::print(stderr, "warning: {}\n", warning);
+            print_summary(config, rules);
+            return 0;
+        }
+        if (rules.enabled_count() == 0)
+            log::warning("rules", "no enabled rules in daemon.rules: nothing will be flagged");
+        App app(std::move(config), std::move(rules), AppOptions{once});
+        return app.run();
+    } catch (const ConfigError& e) {
+        for (const auto& problem : e.problems())
+            fmt::print(stderr, "{}\n", problem);
+        fmt::print(stderr, "wijkwachtd: fix the errors above (wijkwachtd --config {} --check "
+                           "re-checks)\n",
+                   config_file);
+        return 2;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "wijkwachtd: {}\n", e.what());
+        return 1;
+    }
+}
