@@ -483,7 +483,9 @@ Config load_config(const fs::path& file) {
                                        std::strerror(errno))});
     std::ostringstream text;
     text << stream.rdbuf();
-    return parse_config(text.str(), file);
+    std::error_code ec;
+    const auto absolute = fs::absolute(file, ec);
+    return parse_config(text.str(), ec ? file : absolute.lexically_normal());
 }
 
 bool category_glob_match(std::string_view glob, std::string_view category) {

@@ -1,0 +1,315 @@
+// Black-box tests: the real wijkwachtd against a loopback feed server and a
+// real ZeroMQ subscriber, with its real SQLite journal on disk.
+
+#include "tests/support/http_server.hpp"
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <optional>
+
+using namespace wijkwacht::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto k_wait = 15s; // generous bound for slow CI machines; events end waits early
+
+struct Message {
+    std::string stream;
+    std::string body;
+    rapidjson::Document json;
+    std::string type() const {
+        const auto it = json.FindMember("type");
+        return it != json.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+    }
+    std::int64_t stream_seq() const { return json["stream_seq"].GetInt64(); }
+};
+
+class Subscriber {
+public:
+    explicit Subscriber(const std::string& endpoint) : m_socket(m_context, zmq::socket_type::sub) {
+        m_socket.set(zmq::sockopt::linger, 0);
+        m_socket.set(zmq::sockopt::subscribe, "");
+        m_socket.connect(endpoint);
+    }
+
+    std::optional<Message> next(std::chrono::milliseconds timeout) {
+        zmq::pollitem_t item{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, timeout) <= 0)
+            return std::nullopt;
+        std::vector<zmq::message_t> frames;
+        REQUIRE(zmq::recv_multipart(m_socket, std::back_inserter(frames)));
+        REQUIRE(frames.size() == 2);
+        Message m;
+        m.stream = frames[0].to_string();
+        m.body = frames[1].to_string();
+        m.json.Parse(m.body.c_str());
+        REQUIRE_FALSE(m.json.HasParseError());
+        if (m.type() == "alert")
+            alerts.push_back(m.body);
+        else if (m.type() == "source_health")
+            health.push_back(m.body);
+        return m;
+    }
+
+    // Reads until a message satisfies `want`; nullopt when `timeout` passes.
+    template <typename Pred>
+    std::optional<Message> until(Pred want, std::chrono::milliseconds timeout = k_wait) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            auto m = next(std::max(left, 1ms));
+            if (m && want(*m))
+                return m;
+        }
+        return std::nullopt;
+    }
+
+    std::vector<std::string> alerts; // every alert body seen
+    std::vector<std::string> health; // every source_health body seen
+
+private:
+    zmq::context_t m_context{1};
+    zmq::socket_t m_socket;
+};
+
+std::string rss(bool with_burglary) {
+    std::string items =
+        "<item><guid>https://wijk.example/1</guid><title>Koffie met de wijkagent</title>"
+        "<description>Woensdag in het buurthuis, kom gerust langs!</description></item>";
+    if (with_burglary)
+        items = "<item><guid>https://wijk.example/2</guid><title>Inbraak Lindenstraat</title>"
+                "<link>https://wijk.example/nieuws/2</link>"
+                "<description>&lt;p&gt;Vannacht is er ingebroken bij een woning.&lt;/p&gt;</description>"
+                "<enclosure url=\"https://wijk.example/cam.mp4\" type=\"video/mp4\"/></item>" +
+                items;
+    return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wijk</title>" + items +
+           "</channel></rss>";
+}
+
+constexpr std::string_view k_rules = R"(
+[[rule]]
+id = "inbraak"
+title = "Inbraak"
+category = "crime.burglary"
+severity = "high"
+query = '(inbraak OR ingebroken OR *inbraak*) -preventie'
+)";
+
+struct Fixture {
+    TempDir dir;
+    std::atomic<bool> burglary{false};
+    std::atomic<bool> healed{false};
+    // The other two sources break when the burglary appears (so the
+    // subscriber is live to see them fail) and heal when told.
+    HttpServer server{[this](const Request& r) {
+        if (r.target == "/wijk.xml")
+            return Reply{200, {{"Content-Type", "application/rss+xml"}}, rss(burglary)};
+        if (!burglary || healed)
+            return Reply{200, {{"Content-Type", "application/rss+xml"}}, rss(false)};
+        if (r.target == "/broken.xml")
+            return Reply{500, {}, "internal error"};
+        return Reply{200, {{"Content-Type", "application/rss+xml"}}, "<rss><channel><item>garbage"};
+    }};
+    std::string endpoint = "ipc://" + (dir.path() / "pub.sock").string();
+    std::filesystem::path config = dir.path() / "wijkwacht.toml";
+    std::filesystem::path log = dir.path() / "daemon.log";
+
+    Fixture() {
+        write_text(dir.path() / "rules.toml", std::string(k_rules));
+        write_text(config, fmt::format(R"toml(
+[daemon]
+state_dir = "state"
+rules = ["rules.toml"]
+user_agent = "wijkwacht-test/1 (+mailto:ops@example.org)"
+
+[publish]
+endpoint = "{}"
+heartbeat = "200ms"
+
+[[source]]
+name = "wijk"
+type = "feed"
+url = "{}"
+interval = "300ms"
+tags = {{ region = "centrum" }}
+
+[[source]]
+name = "broken"
+type = "feed"
+url = "{}"
+interval = "300ms"
+
+[[source]]
+name = "garbage"
+type = "feed"
+url = "{}"
+interval = "300ms"
+)toml",
+                                       endpoint, server.url("/wijk.xml"), server.url("/broken.xml"),
+                                       server.url("/garbage.xml")));
+    }
+
+    std::unique_ptr<Process> start_daemon(NotifySocket& notify, std::vector<std::string> extra = {}) {
+        std::vector<std::string> argv{WIJKWACHTD_PATH, "--config", config.string(), "--log-level", "debug"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        auto p = std::make_unique<Process>(argv, std::map<std::string, std::string>{{"NOTIFY_SOCKET", notify.path().string()}}, log);
+        return p;
+    }
+};
+
+// Now as RFC 3339 UTC, comparable as a string with the daemon's timestamps.
+std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char out[32];
+    std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return out;
+}
+
+bool is_heartbeat_of(const Message& m, std::string_view stream) {
+    return m.type() == "heartbeat" && m.stream == stream;
+}
+
+} // namespace
+
+TEST_CASE("a burglary post becomes exactly one alert, once, across polls and restarts") {
+    Fixture f;
+    Subscriber sub(f.endpoint);
+    NotifySocket notify(f.dir.path() / "notify.sock");
+    auto daemon = f.start_daemon(notify);
+    REQUIRE(notify.wait_for("READY=1", k_wait));
+
+    // The subscription is live once a heartbeat arrives.
+    const auto first = sub.until([](const Message& m) { return is_heartbeat_of(m, "all"); });
+    REQUIRE(first);
+    CHECK((*first).stream_seq() == 0);
+    const std::string epoch = (*first).json["epoch"].GetString();
+    CHECK(epoch.size() == 32);
+
+    // A harmless post produces no alert.
+    REQUIRE(f.server.wait_for_requests(2, "/wijk.xml", k_wait));
+    f.burglary = true;
+
+    const auto alert = sub.until([](const Message& m) { return m.type() == "alert"; });
+    REQUIRE(alert);
+    const auto& a = alert->json;
+    CHECK(alert->stream == "all");
+    CHECK(a["stream"].GetString() == std::string("all"));
+    CHECK(a["stream_seq"].GetInt64() == 1);
+    CHECK(a["seq"].GetInt64() == 1);
+    CHECK(a["epoch"].GetString() == epoch);
+    CHECK(a["severity"].GetString() == std::string("high"));
+    REQUIRE(a["categories"].Size() == 1);
+    CHECK(a["categories"][0].GetString() == std::string("crime.burglary"));
+    CHECK(a["id"].GetStringLength() == 32);
+    const auto& post = a["post"];
+    CHECK(post["source"].GetString() == std::string("wijk"));
+    CHECK(post["platform"].GetString() == std::string("feed"));
+    CHECK(post["id"].GetString() == std::string("https://wijk.example/2"));
+    CHECK(post["url"].GetString() == std::string("https://wijk.example/nieuws/2"));
+    const std::string text = post["text"].GetString();
+    CHECK(text == "Inbraak Lindenstraat\nVannacht is er ingebroken bij een woning.");
+    CHECK(post["tags"]["region"].GetString() == std::string("centrum"));
+    CHECK(post["media"][0]["kind"].GetString() == std::string("video"));
+    const auto& match = a["matches"][0];
+    CHECK(match["rule"].GetString() == std::string("inbraak"));
+    REQUIRE(match["spans"].Size() == 2);
+    const auto span = [&](unsigned i) {
+        const auto b = match["spans"][i][0].GetUint64(), e = match["spans"][i][1].GetUint64();
+        return text.substr(b, e - b);
+    };
+    CHECK(span(0) == "Inbraak");
+    CHECK(span(1) == "ingebroken");
+
+    // Two more complete polls, then a heartbeat: still one alert.
+    const auto polled = f.server.requests("/wijk.xml");
+    REQUIRE(f.server.wait_for_requests(polled + 2, "/wijk.xml", k_wait));
+    const auto after = sub.until([](const Message& m) { return is_heartbeat_of(m, "all"); });
+    REQUIRE(after);
+    CHECK(after->stream_seq() == 1);
+    CHECK(sub.alerts.size() == 1);
+
+    const auto reported = [&](std::string_view source, std::string_view state) {
+        const std::string needle = fmt::format("\"source\":\"{}\",\"state\":\"{}\"", source, state);
+        return std::any_of(sub.health.begin(), sub.health.end(),
+                           [&](const std::string& h) { return h.find(needle) != std::string::npos; });
+    };
+    // Broken sources are reported on the ops stream and logged with the
+    // reason, and did not stop the good one.
+    CHECK(sub.until([&](const Message&) { return reported("broken", "failing"); }));
+    CHECK(sub.until([&](const Message&) { return reported("garbage", "failing"); }));
+    CHECK_FALSE(reported("wijk", "failing"));
+    const auto log = read_text(f.log);
+    CHECK(log.find("[source:broken] poll failed (transient): " + f.server.url("/broken.xml") +
+                   ": HTTP 500 Internal Server Error") != std::string::npos);
+    CHECK(log.find("[source:garbage] poll failed (permanent): " + f.server.url("/garbage.xml") +
+                   ": not well-formed XML at 1:") != std::string::npos);
+
+    // When the servers heal, staff hear so on the ops stream.
+    f.healed = true;
+    CHECK(sub.until([&](const Message&) { return reported("broken", "recovered"); }));
+    CHECK(sub.until([&](const Message&) { return reported("garbage", "recovered"); }));
+
+    daemon->signal(SIGTERM);
+    CHECK(daemon->wait(10s) == 0);
+
+    // A restart on the same journal: same epoch, no duplicate.
+    const std::string restarted_at = utc_now();
+    auto again = f.start_daemon(notify);
+    REQUIRE(notify.wait_for("READY=1", k_wait));
+    const auto before = f.server.requests("/wijk.xml");
+    REQUIRE(f.server.wait_for_requests(before + 2, "/wijk.xml", k_wait));
+    const auto hb = sub.until([&](const Message& m) {
+        return is_heartbeat_of(m, "all") && std::string(m.json["at"].GetString()) >= restarted_at;
+    });
+    REQUIRE(hb);
+    CHECK(hb->json["epoch"].GetString() == epoch);
+    CHECK(hb->stream_seq() == 1);
+    CHECK(sub.alerts.size() == 1);
+    again->signal(SIGTERM);
+    CHECK(again->wait(10s) == 0);
+}
+
+TEST_CASE("--check reports config errors with file and line and exits 2") {
+    TempDir dir;
+    const auto config = dir.path() / "bad.toml";
+    write_text(config, "[daemon]\nstate_dri = \"x\"\n");
+    const auto out = dir.path() / "out.log";
+    Process p({WIJKWACHTD_PATH, "--config", config.string(), "--check"}, {}, out);
+    CHECK(p.wait(k_wait) == 2);
+    CHECK(read_text(out).find(config.string() + ":2: daemon.state_dri: unknown key") != std::string::npos);
+}
+
+TEST_CASE("bad rule files stop start-up with file:line:col and exit 2") {
+    TempDir dir;
+    write_text(dir.path() / "rules.toml", "[[rule]]\nid = \"x\"\ncategory = \"crime.x\"\nquery = 'a AND b OR c'\n");
+    write_text(dir.path() / "w.toml", "[daemon]\nrules = [\"rules.toml\"]\nstate_dir = \"state\"\n");
+    const auto out = dir.path() / "out.log";
+    Process p({WIJKWACHTD_PATH, "--config", (dir.path() / "w.toml").string()}, {}, out);
+    CHECK(p.wait(k_wait) == 2);
+    CHECK(read_text(out).find((dir.path() / "rules.toml").string() + ":4:18: rule \"x\": AND and OR are mixed") != std::string::npos);
+}
+
+TEST_CASE("--once polls every source once, journals, and exits 0") {
+    Fixture f;
+    f.burglary = true;
+    NotifySocket notify(f.dir.path() / "notify.sock");
+    auto daemon = f.start_daemon(notify, {"--once"});
+    REQUIRE(daemon->wait(k_wait) == 0);
+    CHECK(f.server.requests("/wijk.xml") == 1);
+    CHECK(f.server.requests("/broken.xml") == 1);
+    const auto log = read_text(f.log);
+    CHECK(log.find("[source:wijk] 2 post(s), 2 new, 1 alert(s)") != std::string::npos);
+    CHECK(log.find("stopping (every source polled once)") != std::string::npos);
+}
