@@ -1,15 +1,15 @@
+#include "cli/commands.hpp"
+
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "cli/commands.hpp"
 
 #include <fmt/format.h>
 #include <zmq.h>
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace wijkwacht::cli {
@@ -36,7 +36,8 @@ void write_new(const std::filesystem::path& path, const std::string& text, mode_
 
 int run_keygen(const KeygenOptions& o) {
     if (!is_valid_name(o.name))
-        throw ConfigError({fmt::format("key name \"{}\" may only use a-z, 0-9, '_', '.' and '-'", o.name)});
+        throw ConfigError(
+            {fmt::format("key name \"{}\" may only use a-z, 0-9, '_', '.' and '-'", o.name)});
     if (!zmq_has("curve"))
         throw Error("this libzmq has no CURVE support");
     char public_key[41];
@@ -65,11 +66,16 @@ int run_keygen(const KeygenOptions& o) {
 
 void add_keygen(CLI::App& app, Command& run) {
     auto o = std::make_shared<KeygenOptions>();
-    auto* cmd = app.add_subcommand("keygen", "write a CURVE key pair (NAME.key public, "
-                                             "NAME.key_secret secret) in the ZeroMQ certificate format");
+    auto* cmd =
+        app.add_subcommand("keygen", "write a CURVE key pair (NAME.key public, "
+                                     "NAME.key_secret secret) in the ZeroMQ certificate format");
     cmd->add_option("dir", o->dir, "directory for the key files")->required();
     cmd->add_option("name", o->name, "key name, e.g. the staff member's")->required();
-    cmd->callback([o, &run] { run = [o] { return run_keygen(*o); }; });
+    cmd->callback([o, &run] {
+        run = [o] {
+            return run_keygen(*o);
+        };
+    });
 }
 
 } // namespace wijkwacht::cli

@@ -1,7 +1,7 @@
 // wijkwacht: the staff and operator tool.
-#include <wijkwacht/error.hpp>
-
 #include "cli/commands.hpp"
+
+#include <wijkwacht/error.hpp>
 
 #include <fmt/format.h>
 

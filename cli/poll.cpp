@@ -1,11 +1,11 @@
+#include "cli/commands.hpp"
+#include "connectors/http_client.hpp"
+
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/connector.hpp>
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/json.hpp>
 #include <wijkwacht/rules.hpp>
-
-#include "cli/commands.hpp"
-#include "connectors/http_client.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
@@ -53,7 +53,8 @@ int run_poll(const PollOptions& o) {
             }
             auto result = connector->parse(*response, cursor);
             if (!result) {
-                fmt::print(stderr, "{}: {}: {}\n", o.source, response->url, result.failure().message);
+                fmt::print(stderr, "{}: {}: {}\n", o.source, response->url,
+                           result.failure().message);
                 rc = 1;
                 return;
             }
@@ -86,7 +87,11 @@ void add_poll(CLI::App& app, Command& run) {
     cmd->add_option("source", o->source, "the [[source]] name")->required();
     cmd->add_option("-n,--limit", o->limit, "print at most this many posts");
     cmd->add_flag("--flagged", o->flagged, "print only posts the configured rules flag");
-    cmd->callback([o, &run] { run = [o] { return run_poll(*o); }; });
+    cmd->callback([o, &run] {
+        run = [o] {
+            return run_poll(*o);
+        };
+    });
 }
 
 } // namespace wijkwacht::cli

@@ -1,8 +1,8 @@
+#include "cli/commands.hpp"
+
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/json.hpp>
 #include <wijkwacht/rules.hpp>
-
-#include "cli/commands.hpp"
 
 #include <fmt/format.h>
 
@@ -122,7 +122,11 @@ void add_rules(CLI::App& app, Command& run) {
     auto check = std::make_shared<RulesOptions>();
     auto* c = rules->add_subcommand("check", "validate rule files; errors as file:line:col");
     c->add_option("paths", check->paths, "rule files or directories of *.toml")->required();
-    c->callback([check, &run] { run = [check] { return run_check(*check); }; });
+    c->callback([check, &run] {
+        run = [check] {
+            return run_check(*check);
+        };
+    });
 
     auto test = std::make_shared<RulesOptions>();
     auto* t = rules->add_subcommand("test", "evaluate posts (Post JSON lines) against rules");
@@ -131,9 +135,14 @@ void add_rules(CLI::App& app, Command& run) {
         ->expected(1)
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    t->add_option("posts", test->posts, "Post JSON lines file, or - for stdin")->capture_default_str();
+    t->add_option("posts", test->posts, "Post JSON lines file, or - for stdin")
+        ->capture_default_str();
     t->add_flag("--json", test->json, "print one Alert JSON (without seq) per flagged post");
-    t->callback([test, &run] { run = [test] { return run_test(*test); }; });
+    t->callback([test, &run] {
+        run = [test] {
+            return run_test(*test);
+        };
+    });
 }
 
 } // namespace wijkwacht::cli

@@ -1,9 +1,9 @@
+#include "cli/commands.hpp"
+#include "core/json_util.hpp"
+
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/json.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "cli/commands.hpp"
-#include "core/json_util.hpp"
 
 #include <fmt/format.h>
 #include <zmq.hpp>
@@ -140,7 +140,8 @@ int run_tail(TailOptions o) {
         if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
             continue;
         if (frames.size() != 2) {
-            fmt::print(stderr, "wijkwacht tail: ignoring a message of {} frame(s)\n", frames.size());
+            fmt::print(stderr, "wijkwacht tail: ignoring a message of {} frame(s)\n",
+                       frames.size());
             continue;
         }
         const std::string stream = frames[0].to_string();
@@ -154,21 +155,24 @@ int run_tail(TailOptions o) {
         const auto type = json_string(doc, "type").value_or("");
         const auto msg_epoch = std::string(json_string(doc, "epoch").value_or(""));
         if (!msg_epoch.empty() && !epoch.empty() && msg_epoch != epoch) {
-            fmt::print(stderr, "wijkwacht tail: WARNING: the daemon's journal epoch changed ({} -> "
-                               "{}): its state was reset; sequence numbers start over\n",
+            fmt::print(stderr,
+                       "wijkwacht tail: WARNING: the daemon's journal epoch changed ({} -> "
+                       "{}): its state was reset; sequence numbers start over\n",
                        epoch, msg_epoch);
             last_seq.clear();
         }
         if (!msg_epoch.empty())
             epoch = msg_epoch;
         std::int64_t seq = 0;
-        if (const auto it = doc.FindMember("stream_seq"); it != doc.MemberEnd() && it->value.IsInt64())
+        if (const auto it = doc.FindMember("stream_seq");
+            it != doc.MemberEnd() && it->value.IsInt64())
             seq = it->value.GetInt64();
         if (type == "heartbeat") {
             const auto known = last_seq.find(stream);
             if (known != last_seq.end() && seq > known->second)
-                fmt::print(stderr, "wijkwacht tail: [{}] missed {} alert(s) after #{} (the daemon "
-                                   "is at #{})\n",
+                fmt::print(stderr,
+                           "wijkwacht tail: [{}] missed {} alert(s) after #{} (the daemon "
+                           "is at #{})\n",
                            stream, seq - known->second, known->second, seq);
             if (known == last_seq.end() || seq > known->second)
                 last_seq[stream] = seq;
@@ -220,7 +224,9 @@ void add_tail(CLI::App& app, Command& run) {
     cmd->add_option("-n,--count", o->count, "exit after this many alerts (0: never)");
     cmd->callback([o, &run] {
         o->color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-        run = [o] { return run_tail(*o); };
+        run = [o] {
+            return run_tail(*o);
+        };
     });
 }
 

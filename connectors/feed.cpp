@@ -1,11 +1,11 @@
 #include "connectors/feed.hpp"
 
-#include <wijkwacht/time.hpp>
-
 #include "connectors/html_text.hpp"
 #include "core/hash.hpp"
 #include "core/url.hpp"
 #include "core/utf8.hpp"
+
+#include <wijkwacht/time.hpp>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
@@ -71,7 +71,9 @@ std::string trimmed(std::string_view text) {
     return std::string(text.substr(first, last - first + 1));
 }
 
-std::string text_of(const pugi::xml_node& node) { return trimmed(node.child_value()); }
+std::string text_of(const pugi::xml_node& node) {
+    return trimmed(node.child_value());
+}
 
 // All text below a node (xhtml content keeps its markup as elements).
 std::string inner_xml(const pugi::xml_node& node) {
@@ -166,8 +168,7 @@ void read_media_rss(const pugi::xml_node& node, const std::string& base, Post& p
         if (!is(c, k_ns_media, "content"))
             continue;
         const auto url = trimmed(c.attribute("url").value());
-        const auto kind =
-            kind_from(c.attribute("type").value(), c.attribute("medium").value());
+        const auto kind = kind_from(c.attribute("type").value(), c.attribute("medium").value());
         std::string own_description = description;
         if (const auto d = child(c, k_ns_media, "description"))
             own_description = collapse_whitespace(sanitize_utf8(d.child_value()));
@@ -189,8 +190,7 @@ std::string identity(std::string guid, const std::string& link, const Post& post
     }
     if (!link.empty())
         return link;
-    return context.feed_url + "#sha256:" +
-           sha256_hex(post.text + "\n" + post.created_at, 32);
+    return context.feed_url + "#sha256:" + sha256_hex(post.text + "\n" + post.created_at, 32);
 }
 
 void finish(Post& post, const std::string& title, HtmlText body, const FeedContext& context) {
@@ -207,9 +207,11 @@ void finish(Post& post, const std::string& title, HtmlText body, const FeedConte
     }
     post.text = std::move(text);
     for (auto& src : body.images)
-        add_media(post, MediaKind::image, resolve_url(post.url.empty() ? context.feed_url : post.url, src));
+        add_media(post, MediaKind::image,
+                  resolve_url(post.url.empty() ? context.feed_url : post.url, src));
     for (auto& src : body.videos)
-        add_media(post, MediaKind::video, resolve_url(post.url.empty() ? context.feed_url : post.url, src));
+        add_media(post, MediaKind::video,
+                  resolve_url(post.url.empty() ? context.feed_url : post.url, src));
     if (post.created_at.empty())
         post.created_at = context.fetched_at;
     post.fetched_at = context.fetched_at;
@@ -217,7 +219,8 @@ void finish(Post& post, const std::string& title, HtmlText body, const FeedConte
     post.tags = context.tags;
 }
 
-Post rss_item(const pugi::xml_node& item, const FeedContext& context, std::string_view channel_title) {
+Post rss_item(const pugi::xml_node& item, const FeedContext& context,
+              std::string_view channel_title) {
     Post post;
     post.platform = "feed";
     const std::string base = base_of(item, context.feed_url);
@@ -267,13 +270,14 @@ std::string atom_link(const pugi::xml_node& entry, const std::string& base, Post
         if ((rel.empty() || rel == "alternate") && alternate.empty())
             alternate = href;
         else if (rel == "enclosure" && media_into)
-            add_media(*media_into, kind_from(c.attribute("type").value(), "").value_or(MediaKind::link),
-                      href);
+            add_media(*media_into,
+                      kind_from(c.attribute("type").value(), "").value_or(MediaKind::link), href);
     }
     return alternate;
 }
 
-Post atom_entry(const pugi::xml_node& entry, const FeedContext& context, std::string_view feed_title) {
+Post atom_entry(const pugi::xml_node& entry, const FeedContext& context,
+                std::string_view feed_title) {
     Post post;
     post.platform = "feed";
     const std::string base = base_of(entry, context.feed_url);
@@ -291,7 +295,8 @@ Post atom_entry(const pugi::xml_node& entry, const FeedContext& context, std::st
     if (const auto d = child(entry, k_ns_atom, "updated"); d && post.created_at.empty())
         post.created_at = parse_date(d.child_value(), false);
     if (const auto author = child(entry, k_ns_atom, "author")) {
-        post.author.name = collapse_whitespace(sanitize_utf8(child(author, k_ns_atom, "name").child_value()));
+        post.author.name =
+            collapse_whitespace(sanitize_utf8(child(author, k_ns_atom, "name").child_value()));
         post.author.url = text_of(child(author, k_ns_atom, "uri"));
     }
     if (post.author.name.empty())
@@ -338,8 +343,8 @@ std::string line_and_column(std::string_view body, std::ptrdiff_t offset) {
 Result<std::vector<Post>> parse_feed(std::string_view body, const FeedContext& context) {
     pugi::xml_document doc;
     const auto parsed =
-        doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
-                        pugi::encoding_auto);
+        doc.load_buffer(body.data(), body.size(),
+                        pugi::parse_default | pugi::parse_ws_pcdata_single, pugi::encoding_auto);
     if (!parsed)
         return permanent_failure(fmt::format("not well-formed XML at {}: {}",
                                              line_and_column(body, parsed.offset),
@@ -374,8 +379,8 @@ Result<std::vector<Post>> parse_feed(std::string_view body, const FeedContext& c
         }
         return posts;
     }
-    return permanent_failure(fmt::format("not an RSS or Atom feed: the root element is <{}>",
-                                         root ? root.name() : ""));
+    return permanent_failure(
+        fmt::format("not an RSS or Atom feed: the root element is <{}>", root ? root.name() : ""));
 }
 
 FeedConnector::FeedConnector(SourceConfig source) : m_source(std::move(source)) {}

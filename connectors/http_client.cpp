@@ -1,9 +1,9 @@
 #include "connectors/http_client.hpp"
 
+#include "core/url.hpp"
+
 #include <wijkwacht/log.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "core/url.hpp"
 
 #include <boost/asio/post.hpp>
 #include <curl/curl.h>
@@ -79,7 +79,8 @@ std::string reason_of(std::string_view status_line) {
     if (first == std::string_view::npos)
         return {};
     const auto second = status_line.find(' ', first + 1);
-    return second == std::string_view::npos ? std::string() : std::string(status_line.substr(second + 1));
+    return second == std::string_view::npos ? std::string()
+                                            : std::string(status_line.substr(second + 1));
 }
 
 bool is_redirect(long status) {
@@ -170,7 +171,8 @@ void HttpClient::start(std::unique_ptr<Transfer> t) {
                      static_cast<long>(m_options.connect_timeout.count()));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.total_timeout.count()));
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_bytes);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(m_options.low_speed_time.count()));
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(m_options.low_speed_time.count()));
     curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.user_agent.c_str());
     for (const auto& [name, value] : t->request.headers)
         t->header_list = curl_slist_append(t->header_list, (name + ": " + value).c_str());
@@ -181,8 +183,9 @@ void HttpClient::start(std::unique_ptr<Transfer> t) {
     if (const auto rc = curl_multi_add_handle(m_multi, e); rc != CURLM_OK) {
         auto owned = std::move(m_transfers[e]);
         m_transfers.erase(e);
-        complete(std::move(owned->callback),
-                 transient_failure(fmt::format("cannot start transfer: {}", curl_multi_strerror(rc))));
+        complete(
+            std::move(owned->callback),
+            transient_failure(fmt::format("cannot start transfer: {}", curl_multi_strerror(rc))));
     }
     (void)raw;
 }
@@ -291,16 +294,16 @@ void HttpClient::finish(std::unique_ptr<Transfer> t, int curl_code) {
     const auto code = static_cast<CURLcode>(curl_code);
     if (t->too_large) {
         complete(std::move(t->callback),
-                 permanent_failure(fmt::format("{}: response larger than {} bytes (decoded)",
-                                               where, t->cap)));
+                 permanent_failure(
+                     fmt::format("{}: response larger than {} bytes (decoded)", where, t->cap)));
         return;
     }
     if (code != CURLE_OK) {
         const std::string detail = t->error[0] ? t->error : curl_easy_strerror(code);
         const bool timeout = code == CURLE_OPERATION_TIMEDOUT;
         complete(std::move(t->callback),
-                 transient_failure(fmt::format("{}: {}{}", where, timeout ? "timed out: " : "",
-                                               detail)));
+                 transient_failure(
+                     fmt::format("{}: {}{}", where, timeout ? "timed out: " : "", detail)));
         return;
     }
     long status = 0;
@@ -313,8 +316,8 @@ void HttpClient::finish(std::unique_ptr<Transfer> t, int curl_code) {
         curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &target);
         if (!target || !*target) {
             complete(std::move(t->callback),
-                     permanent_failure(fmt::format("{}: HTTP {} without a usable Location", where,
-                                                   status)));
+                     permanent_failure(
+                         fmt::format("{}: HTTP {} without a usable Location", where, status)));
             return;
         }
         const std::string next(target);
@@ -344,7 +347,8 @@ void HttpClient::finish(std::unique_ptr<Transfer> t, int curl_code) {
     }
     const std::string reason = reason_of(t->status_line);
     Failure failure;
-    failure.message = fmt::format("{}: HTTP {}{}{}", where, status, reason.empty() ? "" : " ", reason);
+    failure.message =
+        fmt::format("{}: HTTP {}{}{}", where, status, reason.empty() ? "" : " ", reason);
     if (status == 429 || status == 503) {
         failure.kind = FailureKind::rate_limited;
         if (const auto value = t->response.header("Retry-After"))
@@ -369,7 +373,8 @@ void HttpClient::cancel_all() {
     for (auto& [easy, transfer] : transfers) {
         curl_multi_remove_handle(m_multi, easy);
         complete(std::move(transfer->callback),
-                 transient_failure(fmt::format("{}: cancelled", log::redact_url(transfer->request.url))));
+                 transient_failure(
+                     fmt::format("{}: cancelled", log::redact_url(transfer->request.url))));
     }
 }
 

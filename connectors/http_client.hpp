@@ -19,16 +19,15 @@
 #include <memory>
 #include <string>
 
-
 namespace wijkwacht {
 
 struct HttpOptions {
     std::string user_agent;
-    bool allow_plain_http = false;       // http to non-loopback hosts
+    bool allow_plain_http = false;          // http to non-loopback hosts
     std::size_t max_body_bytes = 16u << 20; // decoded bytes
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
     std::chrono::milliseconds total_timeout = std::chrono::seconds(60);
-    long low_speed_bytes = 100; // abort below this many bytes/s …
+    long low_speed_bytes = 100;              // abort below this many bytes/s …
     std::chrono::seconds low_speed_time{20}; // … for this long
     int max_redirects = 5;
     long max_host_connections = 2;

@@ -1,7 +1,7 @@
 // The one table mapping a source "type" to its connector.
-#include <wijkwacht/connector.hpp>
-
 #include "connectors/feed.hpp"
+
+#include <wijkwacht/connector.hpp>
 
 #include <functional>
 
@@ -17,7 +17,10 @@ struct Entry {
 };
 
 const Entry k_registry[] = {
-    {"feed", [](const SourceConfig& s) { return std::make_unique<FeedConnector>(s); }},
+    {"feed",
+     [](const SourceConfig& s) {
+         return std::make_unique<FeedConnector>(s);
+     }},
     {"mastodon", nullptr},
     {"bluesky", nullptr},
 };

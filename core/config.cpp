@@ -1,9 +1,8 @@
-#include <wijkwacht/config.hpp>
+#include "core/url.hpp"
 
+#include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "core/url.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -109,8 +108,7 @@ public:
               const std::map<std::string, Handler, std::less<>>& handlers) {
         for (const auto& [key, node] : table) {
             const std::string name(key.str());
-            const std::string full =
-                section.empty() ? name : fmt::format("{}.{}", section, name);
+            const std::string full = section.empty() ? name : fmt::format("{}.{}", section, name);
             const auto it = handlers.find(name);
             if (it == handlers.end()) {
                 std::string known;
@@ -267,7 +265,9 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                      }
                  }},
                 {"tags",
-                 [&](const toml::node& n, const std::string& k) { s.tags = in.string_map(n, k); }},
+                 [&](const toml::node& n, const std::string& k) {
+                     s.tags = in.string_map(n, k);
+                 }},
             });
 
     const auto& region = table.source();
@@ -290,7 +290,8 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
     };
     const auto type = k_type_keys.find(s.type);
     if (s.type.empty()) {
-        in.error(region, "source.type", fmt::format("{}: is required (mastodon, bluesky or feed)", label));
+        in.error(region, "source.type",
+                 fmt::format("{}: is required (mastodon, bluesky or feed)", label));
     } else if (type == k_type_keys.end()) {
         in.error(region, "source.type",
                  fmt::format("{}: unknown type \"{}\" (mastodon, bluesky or feed)", label, s.type));
@@ -333,7 +334,10 @@ void read_stream(Reader& in, const toml::table& table, Config& config) {
     s.origin = in.where(table.source());
     in.walk(table, "stream",
             {
-                {"name", [&](const toml::node& n, const std::string& k) { in.string(n, k, s.name); }},
+                {"name",
+                 [&](const toml::node& n, const std::string& k) {
+                     in.string(n, k, s.name);
+                 }},
                 {"match_tags",
                  [&](const toml::node& n, const std::string& k) {
                      s.match_tags = in.string_map(n, k);
@@ -388,8 +392,7 @@ bool is_valid_name(std::string_view name) {
     if (name.empty() || name.size() > 128)
         return false;
     for (const char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
             return false;
     return true;
 }
@@ -421,40 +424,44 @@ Config parse_config(std::string_view text, const fs::path& file) {
         else
             in.error(daemon->source(), "daemon", "expects a [daemon] table");
     }
-    in.walk(root, "",
-            {
-                {"daemon", [](const toml::node&, const std::string&) {}},
-                {"publish",
-                 [&](const toml::node& n, const std::string& k) {
-                     if (const auto* t = n.as_table())
-                         read_publish(in, *t, config, endpoint_region);
-                     else
-                         in.error(n.source(), k, "expects a [publish] table");
-                 }},
-                {"metrics",
-                 [&](const toml::node& n, const std::string& k) {
-                     if (const auto* t = n.as_table())
-                         read_metrics(in, *t, config);
-                     else
-                         in.error(n.source(), k, "expects a [metrics] table");
-                 }},
-                {"source",
-                 [&](const toml::node& n, const std::string& k) {
-                     each_table(in, n, k, [&](const toml::table& t) { read_source(in, t, config); });
-                 }},
-                {"stream",
-                 [&](const toml::node& n, const std::string& k) {
-                     each_table(in, n, k, [&](const toml::table& t) { read_stream(in, t, config); });
-                 }},
-            });
+    in.walk(
+        root, "",
+        {
+            {"daemon",
+             [](const toml::node&, const std::string&) {
+             }},
+            {"publish",
+             [&](const toml::node& n, const std::string& k) {
+                 if (const auto* t = n.as_table())
+                     read_publish(in, *t, config, endpoint_region);
+                 else
+                     in.error(n.source(), k, "expects a [publish] table");
+             }},
+            {"metrics",
+             [&](const toml::node& n, const std::string& k) {
+                 if (const auto* t = n.as_table())
+                     read_metrics(in, *t, config);
+                 else
+                     in.error(n.source(), k, "expects a [metrics] table");
+             }},
+            {"source",
+             [&](const toml::node& n, const std::string& k) {
+                 each_table(in, n, k, [&](const toml::table& t) { read_source(in, t, config); });
+             }},
+            {"stream",
+             [&](const toml::node& n, const std::string& k) {
+                 each_table(in, n, k, [&](const toml::table& t) { read_stream(in, t, config); });
+             }},
+        });
 
     // CURVE is not built yet, so anything off loopback would be plaintext.
     for (const auto* endpoint : {&config.publish.endpoint, &config.publish.replay_endpoint}) {
         const auto host = zmq_endpoint_host(*endpoint);
         if (host && !is_loopback_host(*host) && !config.publish.allow_plaintext) {
             const auto region = endpoint_region.value_or(root.source());
-            in.error(region, endpoint == &config.publish.endpoint ? "publish.endpoint"
-                                                                   : "publish.replay_endpoint",
+            in.error(region,
+                     endpoint == &config.publish.endpoint ? "publish.endpoint"
+                                                          : "publish.replay_endpoint",
                      fmt::format("\"{}\" is not loopback and would carry alerts unencrypted; "
                                  "bind to 127.0.0.1 or set publish.allow_plaintext = true",
                                  *endpoint));
@@ -479,8 +486,8 @@ Config parse_config(std::string_view text, const fs::path& file) {
 Config load_config(const fs::path& file) {
     std::ifstream stream(file, std::ios::binary);
     if (!stream)
-        throw ConfigError({fmt::format("{}: cannot open: {}", file.string(),
-                                       std::strerror(errno))});
+        throw ConfigError(
+            {fmt::format("{}: cannot open: {}", file.string(), std::strerror(errno))});
     std::ostringstream text;
     text << stream.rdbuf();
     std::error_code ec;

@@ -4,7 +4,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
 #include <vector>
 
 namespace wijkwacht {

@@ -1,7 +1,7 @@
-#include <wijkwacht/json.hpp>
-
 #include "core/json_util.hpp"
 #include "core/utf8.hpp"
+
+#include <wijkwacht/json.hpp>
 
 #include <fmt/format.h>
 

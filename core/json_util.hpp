@@ -5,8 +5,8 @@
 // destroyed), UTF-8 validation, and string access by length.
 
 #include <rapidjson/document.h>
-#include <rapidjson/writer.h>
 #include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <optional>
 #include <string>

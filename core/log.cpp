@@ -37,9 +37,13 @@ std::string_view level_name(Level level) {
 }
 } // namespace
 
-void set_level(Level level) { g_threshold = static_cast<int>(level); }
+void set_level(Level level) {
+    g_threshold = static_cast<int>(level);
+}
 
-bool enabled(Level level) { return static_cast<int>(level) <= g_threshold.load(); }
+bool enabled(Level level) {
+    return static_cast<int>(level) <= g_threshold.load();
+}
 
 bool parse_level(std::string_view text, Level& out) {
     for (const Level level :
@@ -76,7 +80,8 @@ std::string redact_url(std::string_view url) {
     // user info: scheme://user:pass@host
     if (const auto scheme = out.find("://"); scheme != std::string::npos) {
         const auto authority_end = out.find_first_of("/?#", scheme + 3);
-        const auto at = out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end);
+        const auto at =
+            out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end);
         if (at != std::string::npos && at > scheme)
             out.replace(scheme + 3, at - scheme - 2, "***@");
     }

@@ -1,6 +1,6 @@
-#include <wijkwacht/post.hpp>
-
 #include "core/hash.hpp"
+
+#include <wijkwacht/post.hpp>
 
 #include <algorithm>
 

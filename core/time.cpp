@@ -98,7 +98,9 @@ std::string format_rfc3339(SysTime time) {
                        clock.hours().count(), clock.minutes().count(), clock.seconds().count());
 }
 
-std::string now_rfc3339() { return format_rfc3339(system_clock::now()); }
+std::string now_rfc3339() {
+    return format_rfc3339(system_clock::now());
+}
 
 std::optional<SysTime> parse_rfc3339(std::string_view text) {
     Scanner in{text};

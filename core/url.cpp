@@ -2,7 +2,6 @@
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -28,8 +27,7 @@ std::optional<UrlParts> split_url(std::string_view url) {
 }
 
 bool is_loopback_host(std::string_view host) {
-    if (host == "localhost" || host == "::1" || host == "[::1]" ||
-        host == "0:0:0:0:0:0:0:1")
+    if (host == "localhost" || host == "::1" || host == "[::1]" || host == "0:0:0:0:0:0:0:1")
         return true;
     // 127.0.0.0/8, dotted quad only
     if (!host.starts_with("127."))
@@ -83,8 +81,8 @@ std::optional<std::string> zmq_endpoint_host(std::string_view endpoint) {
     auto rest = endpoint.substr(k_tcp.size());
     if (rest.starts_with('[')) {
         const auto close = rest.find(']');
-        return std::string(rest.substr(1, close == std::string_view::npos ? rest.size() - 1
-                                                                          : close - 1));
+        return std::string(
+            rest.substr(1, close == std::string_view::npos ? rest.size() - 1 : close - 1));
     }
     const auto colon = rest.rfind(':');
     return std::string(rest.substr(0, colon));

@@ -1,10 +1,10 @@
 #include "daemon/app.hpp"
 
+#include "core/json_util.hpp"
+
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "core/json_util.hpp"
 
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
@@ -30,7 +30,9 @@ HttpOptions http_options(const Config& config) {
     return o;
 }
 
-std::string component(const std::string& source) { return "source:" + source; }
+std::string component(const std::string& source) {
+    return "source:" + source;
+}
 
 } // namespace
 
@@ -57,9 +59,9 @@ App::App(Config config, RuleSet rules, AppOptions options)
 App::~App() = default;
 
 int App::run() {
-    log::notice("daemon", "wijkwachtd {} publishing on {}, journal {} (epoch {})", WIJKWACHT_VERSION,
-                m_publisher.endpoint(), (m_config.daemon.state_dir / "state.db").string(),
-                m_journal.epoch());
+    log::notice("daemon", "wijkwachtd {} publishing on {}, journal {} (epoch {})",
+                WIJKWACHT_VERSION, m_publisher.endpoint(),
+                (m_config.daemon.state_dir / "state.db").string(), m_journal.epoch());
     for (const auto& warning : m_config.warnings)
         log::warning("config", "{}", warning);
     // Alerts committed by an earlier run but not yet published go out first.
@@ -156,8 +158,8 @@ void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse
     next.cursor = parsed->cursor;
     next.etag = std::string(response.header("ETag").value_or(""));
     next.last_modified = std::string(response.header("Last-Modified").value_or(""));
-    const CommitStats stats = m_journal.commit(
-        source->config.name, next, parsed->posts, [this](const Post& post) { return flag(post); });
+    const CommitStats stats = m_journal.commit(source->config.name, next, parsed->posts,
+                                               [this](const Post& post) { return flag(post); });
     source->state = std::move(next);
     if (stats.new_posts > 0)
         log::info(component(source->config.name), "{} post(s), {} new, {} alert(s)", stats.posts,
@@ -368,7 +370,8 @@ void App::ops_event(std::string_view source, std::string_view state, std::string
 
 std::chrono::milliseconds App::jitter(std::chrono::milliseconds base, double spread) {
     std::uniform_real_distribution<double> factor(1.0 - spread, 1.0 + spread);
-    return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base.count()) * factor(m_random)));
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(static_cast<double>(base.count()) * factor(m_random)));
 }
 
 } // namespace wijkwacht

@@ -4,13 +4,13 @@
 // poller, heartbeats and signals; each response goes connector → rules →
 // journal (one transaction) → publisher.
 
-#include <wijkwacht/config.hpp>
-#include <wijkwacht/connector.hpp>
-#include <wijkwacht/rules.hpp>
-
 #include "connectors/http_client.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/publisher.hpp"
+
+#include <wijkwacht/config.hpp>
+#include <wijkwacht/connector.hpp>
+#include <wijkwacht/rules.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

@@ -1,10 +1,10 @@
 #include "daemon/journal.hpp"
 
+#include "core/hash.hpp"
+
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/json.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "core/hash.hpp"
 
 #include <fmt/format.h>
 
@@ -101,10 +101,11 @@ SourceState Journal::source_state(const std::string& source) {
 
 namespace {
 void store_state(sql::Database& db, const std::string& source, const SourceState& state) {
-    sql::Statement q(db, "INSERT INTO sources(name, cursor, etag, last_modified, updated_at) "
-                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                         "cursor = excluded.cursor, etag = excluded.etag, "
-                         "last_modified = excluded.last_modified, updated_at = excluded.updated_at");
+    sql::Statement q(db,
+                     "INSERT INTO sources(name, cursor, etag, last_modified, updated_at) "
+                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                     "cursor = excluded.cursor, etag = excluded.etag, "
+                     "last_modified = excluded.last_modified, updated_at = excluded.updated_at");
     q.bind(1, source).bind(2, state.cursor).bind(3, state.etag).bind(4, state.last_modified);
     q.bind(5, unix_now()).run();
 }
@@ -172,7 +173,8 @@ void Journal::mark_published(const std::vector<Delivery>& deliveries) {
     if (deliveries.empty())
         return;
     sql::Transaction txn(m_db);
-    sql::Statement q(m_db, "UPDATE deliveries SET published = 1 WHERE stream = ? AND stream_seq = ?");
+    sql::Statement q(m_db,
+                     "UPDATE deliveries SET published = 1 WHERE stream = ? AND stream_seq = ?");
     for (const auto& d : deliveries)
         q.bind(1, d.stream).bind(2, d.stream_seq).run();
     txn.commit();

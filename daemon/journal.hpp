@@ -6,9 +6,9 @@
 // its source's new cursor and seen ids in one transaction, before it is
 // published; deliveries not yet published are published at start.
 
-#include <wijkwacht/post.hpp>
-
 #include "daemon/sqlite.hpp"
+
+#include <wijkwacht/post.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -20,8 +20,8 @@
 namespace wijkwacht {
 
 struct SourceState {
-    std::string cursor;        // the connector's opaque state
-    std::string etag;          // validators for conditional GET
+    std::string cursor; // the connector's opaque state
+    std::string etag;   // validators for conditional GET
     std::string last_modified;
     bool operator==(const SourceState&) const = default;
 };

@@ -1,12 +1,12 @@
 // wijkwachtd: the daemon. Thin: parse arguments, load config and rules, run.
+#include "daemon/app.hpp"
+
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/connector.hpp>
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
 #include <wijkwacht/rules.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "daemon/app.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -25,11 +25,14 @@ void print_summary(const Config& config, const RuleSet& rules) {
                format_duration(config.publish.heartbeat));
     fmt::print("  sources    {}\n", config.sources.size());
     for (const auto& s : config.sources) {
-        const std::string target = s.type == "feed"       ? s.url
-                                   : s.type == "mastodon" ? s.instance + " " + (s.account.empty() ? "#" + s.hashtag : "@" + s.account)
-                                                          : s.actor;
-        fmt::print("    {:<24} {:<9} every {:<5} {}{}\n", s.name, s.type, format_duration(s.interval),
-                   target, connector_available(s.type) ? "" : "  (not built yet: skipped)");
+        const std::string target =
+            s.type == "feed" ? s.url
+            : s.type == "mastodon"
+                ? s.instance + " " + (s.account.empty() ? "#" + s.hashtag : "@" + s.account)
+                : s.actor;
+        fmt::print("    {:<24} {:<9} every {:<5} {}{}\n", s.name, s.type,
+                   format_duration(s.interval), target,
+                   connector_available(s.type) ? "" : "  (not built yet: skipped)");
     }
     fmt::print("  streams    {}\n", config.streams.size());
     for (const auto& s : config.streams)
@@ -85,8 +88,9 @@ int main(int argc, char** argv) {
     } catch (const ConfigError& e) {
         for (const auto& problem : e.problems())
             fmt::print(stderr, "{}\n", problem);
-        fmt::print(stderr, "wijkwachtd: fix the errors above (wijkwachtd --config {} --check "
-                           "re-checks)\n",
+        fmt::print(stderr,
+                   "wijkwachtd: fix the errors above (wijkwachtd --config {} --check "
+                   "re-checks)\n",
                    config_file);
         return 2;
     } catch (const std::exception& e) {

@@ -1,10 +1,10 @@
 #include "daemon/publisher.hpp"
 
+#include "core/json_util.hpp"
+
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "core/json_util.hpp"
 
 #include <fmt/format.h>
 
@@ -27,7 +27,8 @@ Publisher::Publisher(zmq::context_t& context, const PublishConfig& config)
 
 bool Publisher::send(std::string_view stream, std::string_view body) {
     try {
-        if (!m_socket.send(zmq::buffer(stream), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+        if (!m_socket.send(zmq::buffer(stream),
+                           zmq::send_flags::sndmore | zmq::send_flags::dontwait))
             return false;
         return m_socket.send(zmq::buffer(body), zmq::send_flags::dontwait).has_value();
     } catch (const zmq::error_t& e) {
@@ -36,7 +37,8 @@ bool Publisher::send(std::string_view stream, std::string_view body) {
     }
 }
 
-void Publisher::heartbeat(std::string_view stream, std::string_view epoch, std::int64_t stream_seq) {
+void Publisher::heartbeat(std::string_view stream, std::string_view epoch,
+                          std::int64_t stream_seq) {
     send(stream, heartbeat_json(stream, epoch, stream_seq, now_rfc3339()));
 }
 

@@ -9,9 +9,9 @@
 namespace wijkwacht::sql {
 
 Database::Database(const std::filesystem::path& file) : m_file(file) {
-    const int rc = sqlite3_open_v2(file.c_str(), &m_db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc =
+        sqlite3_open_v2(file.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         const std::string why = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);
@@ -22,7 +22,9 @@ Database::Database(const std::filesystem::path& file) : m_file(file) {
     sqlite3_busy_timeout(m_db, 5000);
 }
 
-Database::~Database() { sqlite3_close_v2(m_db); }
+Database::~Database() {
+    sqlite3_close_v2(m_db);
+}
 
 void Database::exec(std::string_view sql) {
     char* message = nullptr;
@@ -34,8 +36,12 @@ void Database::exec(std::string_view sql) {
     }
 }
 
-std::int64_t Database::changes() const { return sqlite3_changes(m_db); }
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
+std::int64_t Database::changes() const {
+    return sqlite3_changes(m_db);
+}
+std::int64_t Database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(m_db);
+}
 
 void Database::fail(std::string_view what) const {
     throw Error(fmt::format("{}: {}: {}", m_file.string(), what, sqlite3_errmsg(m_db)));
@@ -47,7 +53,9 @@ Statement::Statement(Database& db, std::string_view sql) : m_db(db) {
         db.fail("prepare");
 }
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
 
 Statement& Statement::bind(int index, std::string_view text) {
     if (sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()),
@@ -86,12 +94,17 @@ void Statement::reset() {
 std::string Statement::text(int column) const {
     const auto* p = sqlite3_column_text(m_stmt, column);
     const int n = sqlite3_column_bytes(m_stmt, column);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+             : std::string();
 }
 
-std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+std::int64_t Statement::integer(int column) const {
+    return sqlite3_column_int64(m_stmt, column);
+}
 
-Transaction::Transaction(Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : m_db(db) {
+    m_db.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
     if (!m_done) {

@@ -16,7 +16,19 @@ namespace {
 // ---------------------------------------------------------------- lexer
 
 struct Lexeme {
-    enum class Type { word, phrase, field, lparen, rparen, op_and, op_or, op_not, minus, near, end };
+    enum class Type {
+        word,
+        phrase,
+        field,
+        lparen,
+        rparen,
+        op_and,
+        op_or,
+        op_not,
+        minus,
+        near,
+        end
+    };
     Type type = Type::end;
     std::size_t column = 0;
     std::string text;  // word, phrase; field name
@@ -29,7 +41,9 @@ struct LexError {
     QueryError error;
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 std::vector<Lexeme> lex(std::string_view q) {
     std::vector<Lexeme> out;
@@ -92,7 +106,8 @@ std::vector<Lexeme> lex(std::string_view q) {
                 lx.ordered = word.front() == 'O';
                 const auto digits = word.substr(word.find('/') + 1);
                 unsigned n = 0;
-                const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+                const auto [ptr, ec] =
+                    std::from_chars(digits.data(), digits.data() + digits.size(), n);
                 if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size() ||
                     n == 0)
                     throw LexError{{lx.column, fmt::format("\"{}\": the distance must be a number "
@@ -104,7 +119,8 @@ std::vector<Lexeme> lex(std::string_view q) {
                                                            word, n, k_max_near_distance)}};
                 lx.distance = n;
             } else if (word == "NEAR" || word == "ONEAR") {
-                throw LexError{{lx.column, fmt::format("{} needs a distance, as in {}/5", word, word)}};
+                throw LexError{
+                    {lx.column, fmt::format("{} needs a distance, as in {}/5", word, word)}};
             } else {
                 const auto colon = word.find(':');
                 bool field = colon != std::string_view::npos && colon > 0;
@@ -131,8 +147,8 @@ struct ParseError {
 };
 
 std::size_t code_points(std::string_view s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool is_positional(const Node& node) {
@@ -207,8 +223,8 @@ private:
                 is_or = lx.type == T::op_or;
                 next();
                 if (!starts_operand(peek().type))
-                    fail(peek().column, fmt::format("{} needs a term after it",
-                                                    is_or ? "OR" : "AND"));
+                    fail(peek().column,
+                         fmt::format("{} needs a term after it", is_or ? "OR" : "AND"));
             } else if (starts_operand(lx.type)) {
                 is_or = false; // adjacency means AND
             } else if (lx.type == T::near) {
@@ -315,8 +331,8 @@ private:
         if (star_back)
             core.remove_suffix(1);
         if (core.find('*') != std::string_view::npos)
-            fail(column, fmt::format("\"{}\": '*' may only stand at the start or end of a word",
-                                     written));
+            fail(column,
+                 fmt::format("\"{}\": '*' may only stand at the start or end of a word", written));
         if (star_front && star_back)
             term.wildcard = Wildcard::infix;
         else if (star_front)
@@ -337,7 +353,8 @@ private:
             node->kind = Node::Kind::phrase;
             node->column = column;
             for (const auto& token : tokens)
-                node->words.push_back({std::string(written), token.norm, Wildcard::none, Scope::any});
+                node->words.push_back(
+                    {std::string(written), token.norm, Wildcard::none, Scope::any});
             return node;
         }
         term.norm = tokens.front().norm;
@@ -488,9 +505,10 @@ std::vector<Range> positions(const Node& node, const PreparedPost& post) {
             for (std::size_t k = 0; k < n && all; ++k)
                 all = term_matches(node.words[k], tokens[i + k]);
             if (all)
-                out.push_back({i, i + n - 1,
-                               {Hit{node.words.front().written,
-                                    {tokens[i].begin, tokens[i + n - 1].end}}}});
+                out.push_back(
+                    {i,
+                     i + n - 1,
+                     {Hit{node.words.front().written, {tokens[i].begin, tokens[i + n - 1].end}}}});
         }
         break;
     }

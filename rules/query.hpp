@@ -4,9 +4,9 @@
 // evaluation of a parsed query against one post. Every error carries the
 // byte column (1-based) in the query where it was found.
 
-#include <wijkwacht/post.hpp>
-
 #include "rules/text.hpp"
+
+#include <wijkwacht/post.hpp>
 
 #include <memory>
 #include <optional>

@@ -1,8 +1,8 @@
+#include "rules/query.hpp"
+
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/rules.hpp>
-
-#include "rules/query.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -62,13 +62,15 @@ public:
             root = toml::parse(text, name);
         } catch (const toml::parse_error& e) {
             const auto& b = e.source().begin;
-            m_errors.push_back(fmt::format("{}:{}:{}: {}", name, b.line, b.column, e.description()));
+            m_errors.push_back(
+                fmt::format("{}:{}:{}: {}", name, b.line, b.column, e.description()));
             return;
         }
         for (const auto& [key, node] : root) {
             if (key.str() != "rule") {
-                error(name, key.source().begin,
-                      fmt::format("unknown key \"{}\": rule files hold [[rule]] tables", key.str()));
+                error(
+                    name, key.source().begin,
+                    fmt::format("unknown key \"{}\": rule files hold [[rule]] tables", key.str()));
                 continue;
             }
             const auto* array = node.as_array();
@@ -89,8 +91,8 @@ public:
                 if (entry.is_regular_file() && entry.path().extension() == ".toml")
                     files.push_back(entry.path());
             if (ec)
-                m_errors.push_back(fmt::format("{}: cannot read directory: {}", path.string(),
-                                               ec.message()));
+                m_errors.push_back(
+                    fmt::format("{}: cannot read directory: {}", path.string(), ec.message()));
             std::sort(files.begin(), files.end());
             for (const auto& file : files)
                 load_file(file);
@@ -109,8 +111,8 @@ private:
     void load_file(const fs::path& file) {
         std::ifstream in(file, std::ios::binary);
         if (!in) {
-            m_errors.push_back(fmt::format("{}: cannot open: {}", file.string(),
-                                           std::strerror(errno)));
+            m_errors.push_back(
+                fmt::format("{}: cannot open: {}", file.string(), std::strerror(errno)));
             return;
         }
         std::ostringstream text;
@@ -163,26 +165,28 @@ private:
         if (rule.id.empty())
             error(name, at, "rule without id");
         else if (!is_valid_name(rule.id))
-            error(name, at, fmt::format("rule id \"{}\" may only use a-z, 0-9, '_', '.' and '-'",
-                                        rule.id));
+            error(name, at,
+                  fmt::format("rule id \"{}\" may only use a-z, 0-9, '_', '.' and '-'", rule.id));
         else if (const auto seen = m_ids.find(rule.id); seen != m_ids.end())
-            error(name, at, fmt::format("duplicate rule id \"{}\" (first at {})", rule.id,
-                                        seen->second));
+            error(name, at,
+                  fmt::format("duplicate rule id \"{}\" (first at {})", rule.id, seen->second));
         else
             m_ids.emplace(rule.id, rule.origin);
         const std::string label = rule.id.empty() ? "rule" : fmt::format("rule \"{}\"", rule.id);
         if (rule.category.empty())
             error(name, at, fmt::format("{}: category is required", label));
         else if (!is_valid_category(rule.category))
-            error(name, at, fmt::format("{}: category \"{}\" must be a dotted path such as "
-                                        "crime.burglary",
-                                        label, rule.category));
+            error(name, at,
+                  fmt::format("{}: category \"{}\" must be a dotted path such as "
+                              "crime.burglary",
+                              label, rule.category));
         if (const auto parsed = parse_severity(severity))
             rule.severity = *parsed;
         else
-            error(name, at, fmt::format("{}: unknown severity \"{}\" (info, low, medium, high, "
-                                        "critical)",
-                                        label, severity));
+            error(name, at,
+                  fmt::format("{}: unknown severity \"{}\" (info, low, medium, high, "
+                              "critical)",
+                              label, severity));
         std::unique_ptr<rules::Node> query;
         if (!query_node) {
             error(name, at, fmt::format("{}: query is required", label));
@@ -255,7 +259,11 @@ std::vector<Match> RuleSet::evaluate(const Post& post) const {
     return matches;
 }
 
-const std::vector<Rule>& RuleSet::rules() const { return m_impl->rules; }
-std::size_t RuleSet::enabled_count() const { return m_impl->enabled; }
+const std::vector<Rule>& RuleSet::rules() const {
+    return m_impl->rules;
+}
+std::size_t RuleSet::enabled_count() const {
+    return m_impl->enabled;
+}
 
 } // namespace wijkwacht

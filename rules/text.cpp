@@ -97,9 +97,9 @@ std::string normalize(std::string_view text) {
     }
     const std::string clean = sanitize_utf8(text);
     utf8proc_uint8_t* mapped = nullptr;
-    const auto options = static_cast<utf8proc_option_t>(
-        UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
-        UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
+    const auto options =
+        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+                                       UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
     const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(clean.data()),
                                 static_cast<utf8proc_ssize_t>(clean.size()), &mapped, options);
     if (n < 0)

@@ -35,14 +35,14 @@ struct Author {
 
 // Optional string fields are omitted from JSON when empty.
 struct Post {
-    std::string source;     // configured source name
-    std::string platform;   // mastodon | bluesky | feed | youtube
-    std::string id;         // the platform's stable identity, unique per platform
+    std::string source;   // configured source name
+    std::string platform; // mastodon | bluesky | feed | youtube
+    std::string id;       // the platform's stable identity, unique per platform
     std::string url;
     std::string created_at; // RFC 3339 UTC, e.g. 2026-11-29T09:58:00Z
     std::string fetched_at; // RFC 3339 UTC
     Author author;
-    std::string text;       // plain text, valid UTF-8
+    std::string text; // plain text, valid UTF-8
     std::string lang;
     std::vector<Media> media;
     std::map<std::string, std::string> tags;
@@ -68,13 +68,13 @@ struct Match {
 };
 
 struct Alert {
-    std::string id;    // stable hex id of the post (alert_id())
-    std::string epoch; // the state journal's random id
-    std::int64_t seq = 0;        // 0: not yet journaled (omitted in JSON)
+    std::string id;       // stable hex id of the post (alert_id())
+    std::string epoch;    // the state journal's random id
+    std::int64_t seq = 0; // 0: not yet journaled (omitted in JSON)
     std::string stream;
     std::int64_t stream_seq = 0; // 0: omitted
     std::string flagged_at;
-    Severity severity = Severity::info; // highest among matches
+    Severity severity = Severity::info;  // highest among matches
     std::vector<std::string> categories; // distinct, in match order
     std::vector<Match> matches;
     Post post;

@@ -20,7 +20,9 @@ std::optional<SysTime> parse_rfc3339(std::string_view text);
 // RFC 822/1123 as RSS uses it ("Thu, 01 Jan 2004 19:48:21 GMT", "+0100", weekday optional).
 std::optional<SysTime> parse_rfc822(std::string_view text);
 // HTTP dates (RFC 9110 IMF-fixdate and the obsolete forms RFC 822 covers).
-inline std::optional<SysTime> parse_http_date(std::string_view text) { return parse_rfc822(text); }
+inline std::optional<SysTime> parse_http_date(std::string_view text) {
+    return parse_rfc822(text);
+}
 
 // "250ms", "90s", "2m", "1h", "30d"; combinations such as "1h30m". Nothing else.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

@@ -89,7 +89,8 @@ std::string rss(bool with_burglary) {
     if (with_burglary)
         items = "<item><guid>https://wijk.example/2</guid><title>Inbraak Lindenstraat</title>"
                 "<link>https://wijk.example/nieuws/2</link>"
-                "<description>&lt;p&gt;Vannacht is er ingebroken bij een woning.&lt;/p&gt;</description>"
+                "<description>&lt;p&gt;Vannacht is er ingebroken bij een "
+                "woning.&lt;/p&gt;</description>"
                 "<enclosure url=\"https://wijk.example/cam.mp4\" type=\"video/mp4\"/></item>" +
                 items;
     return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wijk</title>" + items +
@@ -159,10 +160,14 @@ interval = "300ms"
                                        server.url("/garbage.xml")));
     }
 
-    std::unique_ptr<Process> start_daemon(NotifySocket& notify, std::vector<std::string> extra = {}) {
-        std::vector<std::string> argv{WIJKWACHTD_PATH, "--config", config.string(), "--log-level", "debug"};
+    std::unique_ptr<Process> start_daemon(NotifySocket& notify,
+                                          std::vector<std::string> extra = {}) {
+        std::vector<std::string> argv{WIJKWACHTD_PATH, "--config", config.string(), "--log-level",
+                                      "debug"};
         argv.insert(argv.end(), extra.begin(), extra.end());
-        auto p = std::make_unique<Process>(argv, std::map<std::string, std::string>{{"NOTIFY_SOCKET", notify.path().string()}}, log);
+        auto p = std::make_unique<Process>(
+            argv, std::map<std::string, std::string>{{"NOTIFY_SOCKET", notify.path().string()}},
+            log);
         return p;
     }
 };
@@ -242,8 +247,9 @@ TEST_CASE("a burglary post becomes exactly one alert, once, across polls and res
 
     const auto reported = [&](std::string_view source, std::string_view state) {
         const std::string needle = fmt::format("\"source\":\"{}\",\"state\":\"{}\"", source, state);
-        return std::any_of(sub.health.begin(), sub.health.end(),
-                           [&](const std::string& h) { return h.find(needle) != std::string::npos; });
+        return std::any_of(sub.health.begin(), sub.health.end(), [&](const std::string& h) {
+            return h.find(needle) != std::string::npos;
+        });
     };
     // Broken sources are reported on the ops stream and logged with the
     // reason, and did not stop the good one.
@@ -288,17 +294,21 @@ TEST_CASE("--check reports config errors with file and line and exits 2") {
     const auto out = dir.path() / "out.log";
     Process p({WIJKWACHTD_PATH, "--config", config.string(), "--check"}, {}, out);
     CHECK(p.wait(k_wait) == 2);
-    CHECK(read_text(out).find(config.string() + ":2: daemon.state_dri: unknown key") != std::string::npos);
+    CHECK(read_text(out).find(config.string() + ":2: daemon.state_dri: unknown key") !=
+          std::string::npos);
 }
 
 TEST_CASE("bad rule files stop start-up with file:line:col and exit 2") {
     TempDir dir;
-    write_text(dir.path() / "rules.toml", "[[rule]]\nid = \"x\"\ncategory = \"crime.x\"\nquery = 'a AND b OR c'\n");
-    write_text(dir.path() / "w.toml", "[daemon]\nrules = [\"rules.toml\"]\nstate_dir = \"state\"\n");
+    write_text(dir.path() / "rules.toml",
+               "[[rule]]\nid = \"x\"\ncategory = \"crime.x\"\nquery = 'a AND b OR c'\n");
+    write_text(dir.path() / "w.toml",
+               "[daemon]\nrules = [\"rules.toml\"]\nstate_dir = \"state\"\n");
     const auto out = dir.path() / "out.log";
     Process p({WIJKWACHTD_PATH, "--config", (dir.path() / "w.toml").string()}, {}, out);
     CHECK(p.wait(k_wait) == 2);
-    CHECK(read_text(out).find((dir.path() / "rules.toml").string() + ":4:18: rule \"x\": AND and OR are mixed") != std::string::npos);
+    CHECK(read_text(out).find((dir.path() / "rules.toml").string() +
+                              ":4:18: rule \"x\": AND and OR are mixed") != std::string::npos);
 }
 
 TEST_CASE("--once polls every source once, journals, and exits 0") {

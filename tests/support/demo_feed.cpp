@@ -3,10 +3,10 @@
 // arriving as posts appear. Each post's "source" names its feed:
 // /<source>.xml. Supports conditional GET (ETag).
 
+#include "tests/support/http_server.hpp"
+
 #include <wijkwacht/json.hpp>
 #include <wijkwacht/time.hpp>
-
-#include "tests/support/http_server.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -26,20 +26,32 @@ std::string xml_escape(std::string_view text) {
     std::string out;
     for (const char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
 }
 
-std::string rss(const std::string& feed, const std::vector<wijkwacht::Post>& posts, std::size_t released) {
-    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                      "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel>\n";
-    out += fmt::format("<title>{}</title><link>https://demo.wijkwacht.example/{}</link>\n", xml_escape(feed), xml_escape(feed));
+std::string rss(const std::string& feed, const std::vector<wijkwacht::Post>& posts,
+                std::size_t released) {
+    std::string out =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel>\n";
+    out += fmt::format("<title>{}</title><link>https://demo.wijkwacht.example/{}</link>\n",
+                       xml_escape(feed), xml_escape(feed));
     for (std::size_t i = released; i-- > 0;) {
         const auto& p = posts[i];
         if (p.source != feed)
@@ -50,7 +62,8 @@ std::string rss(const std::string& feed, const std::vector<wijkwacht::Post>& pos
         out += "<item>";
         out += fmt::format("<guid>{}</guid><title>{}</title><link>{}</link>", xml_escape(p.id),
                            xml_escape(title), xml_escape(p.url));
-        out += fmt::format("<description>{}</description>", xml_escape("<p>" + xml_escape(body) + "</p>"));
+        out += fmt::format("<description>{}</description>",
+                           xml_escape("<p>" + xml_escape(body) + "</p>"));
         out += fmt::format("<pubDate>{}</pubDate>", p.created_at);
         if (!p.author.name.empty())
             out += fmt::format("<author>{}</author>", xml_escape(p.author.name));
@@ -65,12 +78,14 @@ std::string rss(const std::string& feed, const std::vector<wijkwacht::Post>& pos
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App cli{"wijkwacht-demo-feed: serves sample posts as RSS on 127.0.0.1, a few more at a time"};
+    CLI::App cli{
+        "wijkwacht-demo-feed: serves sample posts as RSS on 127.0.0.1, a few more at a time"};
     std::string posts_file;
     unsigned short port = 8750;
     std::size_t batch = 3;
     std::string every = "5s";
-    cli.add_option("--posts", posts_file, "Post JSON lines; each post's source names its feed")->required();
+    cli.add_option("--posts", posts_file, "Post JSON lines; each post's source names its feed")
+        ->required();
     cli.add_option("--port", port, "port on 127.0.0.1")->capture_default_str();
     cli.add_option("--batch", batch, "posts released per step")->capture_default_str();
     cli.add_option("--every", every, "time between releases")->capture_default_str();
@@ -109,14 +124,16 @@ int main(int argc, char** argv) {
             const std::string etag = fmt::format("\"{}-{}\"", feed, released);
             if (request.header("if-none-match") == etag)
                 return wijkwacht::test::Reply{304, {{"ETag", etag}}, ""};
-            return wijkwacht::test::Reply{200,
-                                          {{"Content-Type", "application/rss+xml; charset=utf-8"}, {"ETag", etag}},
-                                          rss(feed, posts, released)};
+            return wijkwacht::test::Reply{
+                200,
+                {{"Content-Type", "application/rss+xml; charset=utf-8"}, {"ETag", etag}},
+                rss(feed, posts, released)};
         },
         port);
     std::signal(SIGINT, [](int) { g_stop = true; });
     std::signal(SIGTERM, [](int) { g_stop = true; });
-    fmt::print(stderr, "demo feed: {} posts on {}, {} more every {}\n", posts.size(), server.url("/<source>.xml"), batch, every);
+    fmt::print(stderr, "demo feed: {} posts on {}, {} more every {}\n", posts.size(),
+               server.url("/<source>.xml"), batch, every);
     auto next = std::chrono::steady_clock::now() + *interval;
     while (!g_stop) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

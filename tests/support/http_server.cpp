@@ -1,14 +1,13 @@
 #include "tests/support/http_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <netinet/in.h>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace wijkwacht::test {
 
@@ -29,15 +28,24 @@ bool send_all(int fd, std::string_view data) {
 
 std::string reason(int status) {
     switch (status) {
-    case 200: return "OK";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 404: return "Not Found";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 404:
+        return "Not Found";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
@@ -71,7 +79,9 @@ HttpServer::HttpServer(Handler handler, unsigned short port) : m_handler(std::mo
     m_acceptor = std::thread([this] { accept_loop(); });
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
 std::string HttpServer::url(std::string_view path) const {
     return "http://127.0.0.1:" + std::to_string(m_port) + std::string(path);
@@ -97,18 +107,20 @@ void HttpServer::stop() {
 
 std::size_t HttpServer::requests(std::string_view prefix) const {
     const std::lock_guard lock(m_mutex);
-    return static_cast<std::size_t>(std::count_if(
-        m_targets.begin(), m_targets.end(),
-        [&](const std::string& t) { return std::string_view(t).starts_with(prefix); }));
+    return static_cast<std::size_t>(
+        std::count_if(m_targets.begin(), m_targets.end(), [&](const std::string& t) {
+            return std::string_view(t).starts_with(prefix);
+        }));
 }
 
 bool HttpServer::wait_for_requests(std::size_t n, std::string_view prefix,
                                    std::chrono::milliseconds timeout) const {
     std::unique_lock lock(m_mutex);
     return m_changed.wait_for(lock, timeout, [&] {
-        return static_cast<std::size_t>(std::count_if(
-                   m_targets.begin(), m_targets.end(),
-                   [&](const std::string& t) { return std::string_view(t).starts_with(prefix); })) >= n;
+        return static_cast<std::size_t>(
+                   std::count_if(m_targets.begin(), m_targets.end(), [&](const std::string& t) {
+                       return std::string_view(t).starts_with(prefix);
+                   })) >= n;
     });
 }
 
@@ -161,7 +173,8 @@ void HttpServer::serve(int fd) {
         request.target = first.substr(sp1 + 1, sp2 - sp1 - 1);
         while (line_end != std::string::npos) {
             const auto next = head.find("\r\n", line_end + 2);
-            const std::string line = head.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+            const std::string line = head.substr(
+                line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
             const auto colon = line.find(':');
             if (colon != std::string::npos) {
                 auto value = line.substr(colon + 1);
@@ -189,7 +202,8 @@ bool HttpServer::send_reply(int fd, const Reply& reply) {
     using Mode = Reply::Mode;
     if (reply.mode == Mode::close_early)
         return false;
-    std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
+    std::string head =
+        "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
     for (const auto& [name, value] : reply.headers)
         head += name + ": " + value + "\r\n";
     if (reply.mode == Mode::chunked)
@@ -221,7 +235,8 @@ bool HttpServer::send_reply(int fd, const Reply& reply) {
     case Mode::trickle:
         for (const char c : reply.body) {
             std::unique_lock lock(m_mutex);
-            if (m_changed.wait_for(lock, reply.trickle_interval, [this] { return m_stopping.load(); }))
+            if (m_changed.wait_for(lock, reply.trickle_interval,
+                                   [this] { return m_stopping.load(); }))
                 return false;
             lock.unlock();
             if (!send_all(fd, std::string_view(&c, 1)))

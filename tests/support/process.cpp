@@ -1,20 +1,19 @@
 #include "tests/support/process.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sstream>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 
 extern char** environ;
 
@@ -63,7 +62,9 @@ Process::~Process() {
         ::close(m_pidfd);
 }
 
-void Process::signal(int sig) const { ::kill(m_pid, sig); }
+void Process::signal(int sig) const {
+    ::kill(m_pid, sig);
+}
 
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
     if (m_status)
@@ -105,13 +106,15 @@ bool NotifySocket::wait_for(const std::string& text, std::chrono::milliseconds t
             return false;
         char buffer[4096];
         const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
-        if (n > 0 && std::string(buffer, static_cast<std::size_t>(n)).find(text) != std::string::npos)
+        if (n > 0 &&
+            std::string(buffer, static_cast<std::size_t>(n)).find(text) != std::string::npos)
             return true;
     }
 }
 
 TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "wijkwacht-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "wijkwacht-test-XXXXXX").string();
     if (!::mkdtemp(pattern.data()))
         throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
     m_path = pattern;

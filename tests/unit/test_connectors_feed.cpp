@@ -1,7 +1,6 @@
 #include "connectors/feed.hpp"
 #include "connectors/html_text.hpp"
 #include "core/utf8.hpp"
-
 #include "tests/support/files.hpp"
 
 #include <doctest/doctest.h>
@@ -17,7 +16,8 @@ FeedContext context(std::string url = "https://www.politie.example/rss/nieuws.xm
     return {"politie-nieuws", std::move(url), {{"region", "noord"}}, "2026-11-29T10:00:00Z"};
 }
 
-std::vector<Post> parse_fixture(const std::string& name, std::string url = "https://www.politie.example/rss/nieuws.xml") {
+std::vector<Post> parse_fixture(const std::string& name,
+                                std::string url = "https://www.politie.example/rss/nieuws.xml") {
     auto result = parse_feed(read_file(fixture("feeds/" + name)), context(std::move(url)));
     REQUIRE_MESSAGE(result.ok(), (result.ok() ? "" : result.failure().message));
     return std::move(*result);
@@ -30,8 +30,11 @@ TEST_CASE("HTML is reduced to text with entities decoded") {
     CHECK(html_to_text("a<br>b").text == "a\nb");
     CHECK(html_to_text("x<script>alert(1)</script>y<style>p{}</style>").text == "xy");
     CHECK(html_to_text("plain text,   no markup").text == "plain text, no markup");
-    CHECK(html_to_text("<a href=\"https://m.example/tags/inbraak\">#<span>inbraak</span></a>").text == "#inbraak");
-    const auto media = html_to_text("<img src=\"a.jpg\" alt=\"deurbel\"><video src=\"v.mp4\"></video>");
+    CHECK(
+        html_to_text("<a href=\"https://m.example/tags/inbraak\">#<span>inbraak</span></a>").text ==
+        "#inbraak");
+    const auto media =
+        html_to_text("<img src=\"a.jpg\" alt=\"deurbel\"><video src=\"v.mp4\"></video>");
     CHECK(media.images == std::vector<std::string>{"a.jpg"});
     CHECK(media.videos == std::vector<std::string>{"v.mp4"});
     CHECK(media.text == "deurbel");
@@ -56,9 +59,10 @@ TEST_CASE("RSS 2.0: text, identity, dates, media") {
     CHECK(a.url == a.id); // link whitespace trimmed
     CHECK(a.created_at == "2026-11-29T08:58:00Z");
     CHECK(a.fetched_at == "2026-11-29T10:00:00Z");
-    CHECK(a.text == "Inbraak in woning aan de Lindenstraat & getuigen gezocht\n"
-                    "Vannacht is er ingebroken in een woning.\nWie heeft iets gezien? Bel 0900-8844.\n"
-                    "deurbelcamera");
+    CHECK(a.text ==
+          "Inbraak in woning aan de Lindenstraat & getuigen gezocht\n"
+          "Vannacht is er ingebroken in een woning.\nWie heeft iets gezien? Bel 0900-8844.\n"
+          "deurbelcamera");
     CHECK(a.author.name == "Politie Noord-Holland - nieuws");
     CHECK(a.tags.at("region") == "noord");
     REQUIRE(a.media.size() == 2);
@@ -85,7 +89,8 @@ TEST_CASE("RSS 2.0: text, identity, dates, media") {
     CHECK(c.media[0].kind == MediaKind::link);
 
     const Post& d = posts[3];
-    CHECK(d.id.starts_with("https://www.politie.example/rss/nieuws.xml#sha256:")); // hash of content
+    CHECK(
+        d.id.starts_with("https://www.politie.example/rss/nieuws.xml#sha256:")); // hash of content
     CHECK(d.id == parse_fixture("politie_rss.xml")[3].id);                       // stable
 }
 
@@ -94,7 +99,8 @@ TEST_CASE("Atom: xml:base, text constructs, enclosure links") {
     REQUIRE(posts.size() == 2);
     CHECK(posts[0].id == "tag:nieuws.example,2026:4411");
     CHECK(posts[0].url == "https://nieuws.example/regio/artikel/4411");
-    CHECK(posts[0].text == "Fiets gestolen bij station Zuid\nEen zwarte Gazelle is vanmiddag gestolen.");
+    CHECK(posts[0].text ==
+          "Fiets gestolen bij station Zuid\nEen zwarte Gazelle is vanmiddag gestolen.");
     CHECK(posts[0].created_at == "2026-11-29T07:30:00Z");
     CHECK(posts[0].author.name == "Redactie Zuid");
     CHECK(posts[0].author.url == "https://nieuws.example/redactie");
@@ -107,13 +113,16 @@ TEST_CASE("Atom: xml:base, text constructs, enclosure links") {
 }
 
 TEST_CASE("YouTube channel feeds are videos identified by yt:videoId") {
-    const auto posts = parse_fixture("youtube_politie.xml", "https://www.youtube.com/feeds/videos.xml?channel_id=UCpolitieExample0000000");
+    const auto posts = parse_fixture(
+        "youtube_politie.xml",
+        "https://www.youtube.com/feeds/videos.xml?channel_id=UCpolitieExample0000000");
     REQUIRE(posts.size() == 1);
     CHECK(posts[0].platform == "youtube");
     CHECK(posts[0].id == "yt:video:AbCdEfGhIjK");
     CHECK(posts[0].url == "https://www.youtube.com/watch?v=AbCdEfGhIjK");
     CHECK(posts[0].author.handle == "UCpolitieExample0000000");
-    CHECK(posts[0].text == "Wie herkent deze man? Beelden van straatroof\nOp 12 november werd een vrouw beroofd in het park.");
+    CHECK(posts[0].text == "Wie herkent deze man? Beelden van straatroof\nOp 12 november werd een "
+                           "vrouw beroofd in het park.");
     REQUIRE(posts[0].media.size() == 1);
     CHECK(posts[0].media[0].kind == MediaKind::video);
     CHECK(posts[0].media[0].preview_url == "https://i4.ytimg.com/vi/AbCdEfGhIjK/hqdefault.jpg");
@@ -123,7 +132,8 @@ TEST_CASE("RSS 1.0 (RDF) with rdf:about identity and numeric entities") {
     const auto posts = parse_fixture("rdf_meldingen.xml", "https://meldingen.example/rss");
     REQUIRE(posts.size() == 1);
     CHECK(posts[0].id == "https://meldingen.example/m/17");
-    CHECK(posts[0].text == "Vernieling bij café — ruiten ingegooid\nPolitie zoekt getuigen van vernieling.");
+    CHECK(posts[0].text ==
+          "Vernieling bij café — ruiten ingegooid\nPolitie zoekt getuigen van vernieling.");
     CHECK(posts[0].created_at == "2026-11-29T06:00:00Z");
 }
 
@@ -134,7 +144,8 @@ TEST_CASE("an ISO-8859-1 feed is converted to UTF-8") {
 }
 
 TEST_CASE("bad feeds fail with a located reason") {
-    const auto broken = parse_feed("<rss><channel><item><title>x</item></channel></rss>", context());
+    const auto broken =
+        parse_feed("<rss><channel><item><title>x</item></channel></rss>", context());
     REQUIRE_FALSE(broken.ok());
     CHECK(broken.failure().kind == FailureKind::permanent);
     CHECK(broken.failure().message.find("not well-formed XML at 1:") == 0);
@@ -166,7 +177,8 @@ TEST_CASE("hostile feeds: entity expansion stays literal, invalid UTF-8 is repla
 TEST_CASE("the number of items taken from one document is bounded") {
     std::string big = "<rss version=\"2.0\"><channel>";
     for (std::size_t i = 0; i < k_feed_max_items + 50; ++i)
-        big += "<item><guid>https://x.example/" + std::to_string(i) + "</guid><title>t</title></item>";
+        big +=
+            "<item><guid>https://x.example/" + std::to_string(i) + "</guid><title>t</title></item>";
     big += "</channel></rss>";
     const auto r = parse_feed(big, context());
     REQUIRE(r.ok());
@@ -205,7 +217,8 @@ TEST_CASE("conformance: every real XML feed in ../shared/fixtures parses") {
             continue;
         ++files;
         CAPTURE(entry.path().filename().string());
-        const auto result = parse_feed(read_file(entry.path()), context("https://feed.example/x.xml"));
+        const auto result =
+            parse_feed(read_file(entry.path()), context("https://feed.example/x.xml"));
         REQUIRE_MESSAGE(result.ok(), (result.ok() ? "" : result.failure().message));
         CHECK_FALSE(result->empty());
         std::set<std::string> ids;

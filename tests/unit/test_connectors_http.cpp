@@ -1,12 +1,11 @@
 #include "connectors/http_client.hpp"
-
 #include "tests/support/http_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <doctest/doctest.h>
-#include <zlib.h>
 
 #include <optional>
+#include <zlib.h>
 
 using namespace wijkwacht;
 using wijkwacht::test::HttpServer;
@@ -30,7 +29,8 @@ Result<HttpResponse> fetch(const std::string& url, HttpOptions options = test_op
     boost::asio::io_context io;
     HttpClient client(io, std::move(options));
     std::optional<Result<HttpResponse>> out;
-    client.fetch({url, std::move(headers)}, [&](Result<HttpResponse> r) { out.emplace(std::move(r)); });
+    client.fetch({url, std::move(headers)},
+                 [&](Result<HttpResponse> r) { out.emplace(std::move(r)); });
     io.run();
     REQUIRE(out.has_value());
     CHECK(client.in_flight() == 0);
@@ -160,7 +160,8 @@ TEST_CASE("redirects are followed by hand, bounded and checked") {
 
     const auto plain = fetch(server.url("/to-plain"));
     REQUIRE_FALSE(plain.ok());
-    CHECK(plain.failure().message.find("plain http to news.example is refused") != std::string::npos);
+    CHECK(plain.failure().message.find("plain http to news.example is refused") !=
+          std::string::npos);
 }
 
 TEST_CASE("slow and broken servers time out or fail without hanging") {

@@ -18,7 +18,8 @@ Post sample_post() {
     p.author = {"x@mastodon.example", "Wijkagent Centrum", "https://mastodon.example/@x"};
     p.text = "Inbraak in de Lindenstraat \xE2\x80\x94 getuigen gezocht";
     p.lang = "nl";
-    p.media.push_back({MediaKind::video, "https://m.example/v.mp4", "https://m.example/v.jpg", "deurbel"});
+    p.media.push_back(
+        {MediaKind::video, "https://m.example/v.mp4", "https://m.example/v.jpg", "deurbel"});
     p.tags = {{"region", "amsterdam-centrum"}};
     return p;
 }
@@ -38,7 +39,8 @@ TEST_CASE("missing optional Post fields are omitted, not null") {
     post.id = "x";
     post.text = "t";
     const auto json = to_json(post);
-    CHECK(json == R"({"source":"s","platform":"feed","id":"x","text":"t","reply":false,"repost":false})");
+    CHECK(json ==
+          R"({"source":"s","platform":"feed","id":"x","text":"t","reply":false,"repost":false})");
 }
 
 TEST_CASE("an Alert survives a JSON round trip") {
@@ -49,8 +51,10 @@ TEST_CASE("an Alert survives a JSON round trip") {
     alert.stream = "centrum";
     alert.stream_seq = 311;
     alert.flagged_at = "2026-11-29T10:00:02Z";
-    alert.matches.push_back({"woninginbraak", "crime.burglary", Severity::high, {"inbraak"}, {{0, 7}}});
-    alert.matches.push_back({"beelden", "footage.shared", Severity::medium, {"camera"}, {{20, 26}}});
+    alert.matches.push_back(
+        {"woninginbraak", "crime.burglary", Severity::high, {"inbraak"}, {{0, 7}}});
+    alert.matches.push_back(
+        {"beelden", "footage.shared", Severity::medium, {"camera"}, {{20, 26}}});
     summarise_matches(alert);
     alert.post = sample_post();
     CHECK(alert.severity == Severity::high);
@@ -81,9 +85,9 @@ TEST_CASE("malformed Post JSON is a failure naming the offset") {
 TEST_CASE("Post JSON with wrong types names the field") {
     CHECK(post_from_json(R"({"id": 5})").failure().message == "id: must be a string");
     CHECK(post_from_json(R"({"text": "x"})").failure().message == "id: is required");
-    CHECK(post_from_json(R"({"id":"x","media":[{"kind":"hologram","url":"u"}]})")
-              .failure()
-              .message == "media[0].kind: must be image, video, audio or link");
+    CHECK(
+        post_from_json(R"({"id":"x","media":[{"kind":"hologram","url":"u"}]})").failure().message ==
+        "media[0].kind: must be image, video, audio or link");
     CHECK(post_from_json(R"({"id":"x","author":{"handle":1}})").failure().message ==
           "author.handle: must be a string");
     CHECK(post_from_json(R"({"id":"x","reply":"yes"})").failure().message ==

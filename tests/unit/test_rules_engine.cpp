@@ -1,7 +1,7 @@
+#include "rules/query.hpp"
+
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/rules.hpp>
-
-#include "rules/query.hpp"
 
 #include <doctest/doctest.h>
 
@@ -136,7 +136,8 @@ TEST_CASE("fields") {
 
 TEST_CASE("static checks report the column") {
     CHECK(error_of("") == "1: the query is empty");
-    CHECK(error_of("a AND b OR c") == "9: AND and OR are mixed at one level: add parentheses, as in (a OR b) AND c");
+    CHECK(error_of("a AND b OR c") ==
+          "9: AND and OR are mixed at one level: add parentheses, as in (a OR b) AND c");
     CHECK(error_of("a b OR c").find("5: AND and OR are mixed") == 0);
     CHECK(error_of("NOT preventie") == "1: the query only excludes: add a term that must occur");
     CHECK(error_of("-a -b") == "1: the query only excludes: add a term that must occur");
@@ -144,11 +145,13 @@ TEST_CASE("static checks report the column") {
     CHECK(error_of("in*").find("4: ") == std::string::npos);
     CHECK(error_of("x in*") == "3: \"in*\": a wildcard needs at least 3 letters beside the '*'");
     CHECK(error_of("*ab*") == "1: \"*ab*\": a wildcard needs at least 3 letters beside the '*'");
-    CHECK(error_of("in*braak") == "1: \"in*braak\": '*' may only stand at the start or end of a word");
+    CHECK(error_of("in*braak") ==
+          "1: \"in*braak\": '*' may only stand at the start or end of a word");
     CHECK(error_of("a NEAR/21 b") == "3: \"NEAR/21\": distance 21 is more than 20 words");
     CHECK(error_of("a NEAR/x b").find("3: \"NEAR/x\": the distance must be") == 0);
     CHECK(error_of("a NEAR b") == "3: NEAR needs a distance, as in NEAR/5");
-    CHECK(error_of("has:media NEAR/3 b") == "11: NEAR/ONEAR can only join terms, phrases or (a OR b) groups");
+    CHECK(error_of("has:media NEAR/3 b") ==
+          "11: NEAR/ONEAR can only join terms, phrases or (a OR b) groups");
     CHECK(error_of("colour:red").find("1: unknown field \"colour:\"") == 0);
     CHECK(error_of("has:smell") == "1: has:smell: expected has:media|image|video|audio|link");
     CHECK(error_of("tag:region") == "1: tag:region: expected tag:KEY=VALUE");
@@ -159,7 +162,8 @@ TEST_CASE("static checks report the column") {
     CHECK(error_of("\"open phrase") == "1: unterminated phrase: add the closing '\"'");
     CHECK(error_of("a OR") == "5: OR needs a term after it");
     CHECK(error_of("()") == "2: empty parentheses");
-    CHECK(error_of("- a") == "1: '-' must be written directly before what it excludes, as in -preventie");
+    CHECK(error_of("- a") ==
+          "1: '-' must be written directly before what it excludes, as in -preventie");
     CHECK(error_of("!!!") == "1: \"!!!\" has no letters or digits to match");
 }
 
@@ -206,8 +210,8 @@ enabled = false
     CHECK(matches[0].severity == Severity::high);
     CHECK(matches[0].terms == std::vector<std::string>{"*inbraak*"});
     REQUIRE(matches[0].spans.size() == 1);
-    CHECK(text.substr(matches[0].spans[0].first, matches[0].spans[0].second - matches[0].spans[0].first) ==
-          "woninginbraak");
+    CHECK(text.substr(matches[0].spans[0].first,
+                      matches[0].spans[0].second - matches[0].spans[0].first) == "woninginbraak");
     CHECK(set.evaluate(post_with("inbraak preventie tips")).empty());
 }
 
@@ -221,19 +225,26 @@ TEST_CASE("rule file errors name file:line:col") {
         return "";
     };
     CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = 'a AND b OR c'\n") ==
-          "r.toml:4:18: rule \"a\": AND and OR are mixed at one level: add parentheses, as in (a OR b) AND c");
-    CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nseverity = \"urgent\"\nquery = 'a'\n") ==
-          "r.toml:1:1: rule \"a\": unknown severity \"urgent\" (info, low, medium, high, critical)");
+          "r.toml:4:18: rule \"a\": AND and OR are mixed at one level: add parentheses, as in (a "
+          "OR b) AND c");
+    CHECK(
+        error_for(
+            "[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nseverity = \"urgent\"\nquery = 'a'\n") ==
+        "r.toml:1:1: rule \"a\": unknown severity \"urgent\" (info, low, medium, high, critical)");
     CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = 'a'\n"
                     "[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = 'b'\n") ==
           "r.toml:5:1: duplicate rule id \"a\" (first at r.toml:1)");
     CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = 'a'\ncolour = 1\n") ==
-          "r.toml:5:1: unknown key \"colour\" (known: id, title, category, severity, query, enabled)");
-    CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"Crime X\"\nquery = 'a'\n").find("must be a dotted path") !=
-          std::string::npos);
-    CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\n") == "r.toml:1:1: rule \"a\": query is required");
-    CHECK(error_for("[[rule]]\ncategory = \"crime.x\"\nquery = 'a'\n") == "r.toml:1:1: rule without id");
+          "r.toml:5:1: unknown key \"colour\" (known: id, title, category, severity, query, "
+          "enabled)");
+    CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"Crime X\"\nquery = 'a'\n")
+              .find("must be a dotted path") != std::string::npos);
+    CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\n") ==
+          "r.toml:1:1: rule \"a\": query is required");
+    CHECK(error_for("[[rule]]\ncategory = \"crime.x\"\nquery = 'a'\n") ==
+          "r.toml:1:1: rule without id");
     CHECK(error_for("[[rule]\n").find("r.toml:1:") == 0);
     CHECK(error_for("rule = 1\n") == "r.toml:1:8: \"rule\" must be written as [[rule]] tables");
-    CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = \"\xFF\"\n").find("r.toml:4:") == 0);
+    CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = \"\xFF\"\n")
+              .find("r.toml:4:") == 0);
 }

@@ -9,12 +9,12 @@ TEST_CASE("normalisation folds case, accents, width, ligatures and zero-width") 
     CHECK(normalize("café") == "cafe");
     CHECK(normalize("Ĳsselmeer") == "ijsselmeer");
     CHECK(normalize("ĳzer") == "ijzer");
-    CHECK(normalize("ＩＮＢＲＡＡＫ") == "inbraak");           // full-width
-    CHECK(normalize("in\u200Bbraak") == "inbraak");           // zero-width space
-    CHECK(normalize("in\u00ADbraak") == "inbraak");           // soft hyphen
-    CHECK(normalize("ﬁets") == "fiets");                      // fi ligature
-    CHECK(normalize("STRASSE") == normalize("straße"));       // case fold ß
-    CHECK(normalize("\xC3\x28") == "\xEF\xBF\xBD(");          // invalid UTF-8 replaced
+    CHECK(normalize("ＩＮＢＲＡＡＫ") == "inbraak");    // full-width
+    CHECK(normalize("in\u200Bbraak") == "inbraak");     // zero-width space
+    CHECK(normalize("in\u00ADbraak") == "inbraak");     // soft hyphen
+    CHECK(normalize("ﬁets") == "fiets");                // fi ligature
+    CHECK(normalize("STRASSE") == normalize("straße")); // case fold ß
+    CHECK(normalize("\xC3\x28") == "\xEF\xBF\xBD(");    // invalid UTF-8 replaced
 }
 
 TEST_CASE("tokens keep byte spans into the original text") {
@@ -28,7 +28,8 @@ TEST_CASE("tokens keep byte spans into the original text") {
     CHECK(text.substr(tokens[2].begin, tokens[2].end - tokens[2].begin) == "#Inbraak");
     CHECK(tokens[4].kind == TokenKind::mention);
     CHECK(tokens[4].norm == "wijkagent");
-    CHECK(text.substr(tokens[4].begin, tokens[4].end - tokens[4].begin) == "@wijkagent@example.social");
+    CHECK(text.substr(tokens[4].begin, tokens[4].end - tokens[4].begin) ==
+          "@wijkagent@example.social");
     CHECK(tokens[5].norm == "cafe");
     CHECK(text.substr(tokens[5].begin) == "café");
 }
@@ -49,7 +50,8 @@ TEST_CASE("a '#' inside a word is not a hashtag; e-mail addresses are not mentio
 }
 
 TEST_CASE("invalid UTF-8 in text neither crashes nor joins words") {
-    const auto tokens = tokenize("inbraak\xFF\xFE" "fiets \xC3");
+    const auto tokens = tokenize("inbraak\xFF\xFE"
+                                 "fiets \xC3");
     REQUIRE(tokens.size() == 2);
     CHECK(tokens[0].norm == "inbraak");
     CHECK(tokens[1].norm == "fiets");
