@@ -78,7 +78,11 @@ HtmlText html_to_text(std::string_view html, std::size_t max_bytes) {
         out.text = collapse_whitespace(plain_spaces(clean));
         return out;
     }
-    GumboOutput* doc = gumbo_parse_with_options(&kGumboDefaultOptions, clean.data(), clean.size());
+    // Parse errors are not recorded: each record copies the stack of open
+    // elements, which makes deeply nested markup quadratic.
+    GumboOptions options = kGumboDefaultOptions;
+    options.max_errors = 0;
+    GumboOutput* doc = gumbo_parse_with_options(&options, clean.data(), clean.size());
     const std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> owner(
         doc, [](GumboOutput* p) { gumbo_destroy_output(&kGumboDefaultOptions, p); });
 

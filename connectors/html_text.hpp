@@ -16,7 +16,8 @@ struct HtmlText {
     std::vector<std::string> videos; // <video src>, <source src> inside <video>
 };
 
-// Input beyond `max_bytes` is cut before parsing.
-HtmlText html_to_text(std::string_view html, std::size_t max_bytes = 1 << 20);
+// Input beyond `max_bytes` is cut before parsing (the HTML5 algorithm is
+// quadratic in nesting depth; posts are capped at 64 KiB of text anyway).
+HtmlText html_to_text(std::string_view html, std::size_t max_bytes = 64 * 1024);
 
 } // namespace wijkwacht

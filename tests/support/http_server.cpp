@@ -211,11 +211,13 @@ bool HttpServer::send_reply(int fd, const Reply& reply) {
     else if (reply.status != 304)
         head += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
     head += "\r\n";
+    if (reply.mode == Mode::normal)
+        return send_all(fd, reply.status == 304 ? head : head + reply.body);
     if (!send_all(fd, head))
         return false;
     switch (reply.mode) {
     case Mode::normal:
-        return reply.status == 304 || send_all(fd, reply.body);
+        return true;
     case Mode::chunked: {
         constexpr std::size_t k_chunk = 64 * 1024;
         for (std::size_t pos = 0; pos < reply.body.size() && !m_stopping; pos += k_chunk) {

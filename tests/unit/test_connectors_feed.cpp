@@ -42,10 +42,19 @@ TEST_CASE("HTML is reduced to text with entities decoded") {
 
 TEST_CASE("deeply nested HTML does not exhaust the stack") {
     std::string html;
-    for (int i = 0; i < 50000; ++i)
+    for (int i = 0; i < 12000; ++i)
         html += "<div>";
     html += "diep";
+    REQUIRE(html.size() < 64 * 1024);
     CHECK(html_to_text(html).text == "diep");
+}
+
+TEST_CASE("HTML past the size cap is cut before parsing") {
+    std::string html = "<p>begin</p>" + std::string(100 * 1024, 'x') + "<p>end</p>";
+    const auto text = html_to_text(html).text;
+    CHECK(text.starts_with("begin\nxxx"));
+    CHECK(text.find("end") == std::string::npos);
+    CHECK(text.size() < 64 * 1024);
 }
 
 TEST_CASE("RSS 2.0: text, identity, dates, media") {

@@ -1,0 +1,152 @@
+#include "daemon/journal.hpp"
+
+#include <wijkwacht/error.hpp>
+#include <wijkwacht/json.hpp>
+
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+using namespace wijkwacht;
+using wijkwacht::test::TempDir;
+
+namespace {
+
+Post post(std::string id, std::string text = "x", std::string platform = "feed") {
+    Post p;
+    p.source = "wijk";
+    p.platform = std::move(platform);
+    p.id = std::move(id);
+    p.text = std::move(text);
+    return p;
+}
+
+// Flags posts whose text mentions "inbraak", to the given streams.
+Journal::Flagger flag_burglary(std::vector<std::string> streams = {"all"}) {
+    return [streams](const Post& p) -> std::optional<RoutedAlert> {
+        if (p.text.find("inbraak") == std::string::npos)
+            return std::nullopt;
+        RoutedAlert r;
+        r.alert.id = alert_id(p.platform, p.id);
+        r.alert.flagged_at = "2026-11-29T10:00:00Z";
+        r.alert.matches.push_back({"inbraak", "crime.burglary", Severity::high, {"inbraak"}, {}});
+        summarise_matches(r.alert);
+        r.alert.post = p;
+        r.streams = streams;
+        return r;
+    };
+}
+
+} // namespace
+
+TEST_CASE("a new journal has a random epoch that survives reopening") {
+    TempDir dir;
+    std::string epoch;
+    {
+        Journal j(dir.path() / "state");
+        epoch = j.epoch();
+        CHECK(epoch.size() == 32);
+    }
+    Journal again(dir.path() / "state");
+    CHECK(again.epoch() == epoch);
+    TempDir other;
+    CHECK(Journal(other.path()).epoch() != epoch);
+    struct stat st {};
+    REQUIRE(::stat((dir.path() / "state").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0750);
+}
+
+TEST_CASE("posts are flagged once; alerts get per-stream sequence numbers") {
+    TempDir dir;
+    Journal j(dir.path());
+    const SourceState state{"cursor-1", "\"etag\"", "Sun, 29 Nov 2026 10:00:00 GMT"};
+    auto stats = j.commit("wijk", state, {post("a", "inbraak"), post("b", "koffie"), post("c", "inbraak")},
+                          flag_burglary({"all", "centrum"}));
+    CHECK(stats.posts == 3);
+    CHECK(stats.new_posts == 3);
+    CHECK(stats.alerts == 2);
+    CHECK(j.source_state("wijk") == state);
+
+    auto pending = j.unpublished(100);
+    REQUIRE(pending.size() == 4);
+    CHECK(pending[0].stream == "all");
+    CHECK(pending[0].stream_seq == 1);
+    CHECK(pending[1].stream == "centrum");
+    CHECK(pending[1].stream_seq == 1);
+    CHECK(pending[2].stream_seq == 2);
+    const auto alert = alert_from_json(pending[2].body);
+    REQUIRE(alert.ok());
+    CHECK(alert->seq == 2);
+    CHECK(alert->epoch == j.epoch());
+    CHECK(alert->stream == "all");
+    CHECK(alert->post.id == "c");
+
+    j.mark_published(pending);
+    CHECK(j.unpublished(100).empty());
+
+    // The same posts again (the next poll): nothing new.
+    stats = j.commit("wijk", state, {post("a", "inbraak"), post("c", "inbraak")}, flag_burglary());
+    CHECK(stats.new_posts == 0);
+    CHECK(stats.alerts == 0);
+    CHECK(j.stream_heads() == std::map<std::string, std::int64_t>{{"all", 2}, {"centrum", 2}});
+}
+
+TEST_CASE("the same post from another source is not flagged twice; another platform is") {
+    TempDir dir;
+    Journal j(dir.path());
+    j.commit("wijk", {}, {post("https://x/1", "inbraak")}, flag_burglary());
+    auto stats = j.commit("nieuws", {}, {post("https://x/1", "inbraak")}, flag_burglary());
+    CHECK(stats.alerts == 0);
+    stats = j.commit("video", {}, {post("https://x/1", "inbraak", "youtube")}, flag_burglary());
+    CHECK(stats.alerts == 1);
+}
+
+TEST_CASE("unpublished alerts survive a restart; sequences continue") {
+    TempDir dir;
+    {
+        Journal j(dir.path());
+        j.commit("wijk", {}, {post("a", "inbraak")}, flag_burglary());
+    }
+    Journal j(dir.path());
+    auto pending = j.unpublished(10);
+    REQUIRE(pending.size() == 1);
+    j.mark_published(pending);
+    j.commit("wijk", {}, {post("b", "inbraak")}, flag_burglary());
+    pending = j.unpublished(10);
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].stream_seq == 2);
+}
+
+TEST_CASE("a failure inside the transaction commits nothing") {
+    TempDir dir;
+    Journal j(dir.path());
+    const auto throwing = [](const Post& p) -> std::optional<RoutedAlert> {
+        if (p.id == "boom")
+            throw Error("rules exploded");
+        return std::nullopt;
+    };
+    CHECK_THROWS_AS(j.commit("wijk", {"new-cursor", "", ""}, {post("a"), post("boom")}, throwing), Error);
+    CHECK(j.source_state("wijk").cursor.empty());
+    // "a" was not marked seen: it is flagged when the batch comes again.
+    const auto stats = j.commit("wijk", {"c2", "", ""}, {post("a", "inbraak")}, flag_burglary());
+    CHECK(stats.alerts == 1);
+}
+
+TEST_CASE("an unusable state directory is a clear error") {
+    TempDir dir;
+    wijkwacht::test::write_text(dir.path() / "file", "x");
+    CHECK_THROWS_WITH_AS(Journal(dir.path() / "file" / "state"),
+                         doctest::Contains("cannot create state directory"), Error);
+}
+
+TEST_CASE("a journal from another schema version is refused") {
+    TempDir dir;
+    { Journal j(dir.path()); }
+    {
+        sql::Database db(dir.path() / "state.db");
+        db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+    }
+    CHECK_THROWS_WITH_AS(Journal(dir.path()), doctest::Contains("state schema version 99"), Error);
+}
