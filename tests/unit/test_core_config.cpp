@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 using namespace wijkwacht;
@@ -236,4 +237,17 @@ TEST_CASE("category globs and stream routing") {
     a.post.tags = {{"region", "centrum"}};
     a.categories = {"public.missing"};
     CHECK_FALSE(stream_accepts(s, a));
+}
+
+TEST_CASE("the shipped example configurations load") {
+    const std::filesystem::path dir = std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "deploy" / "examples";
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.path().extension() != ".toml")
+            continue;
+        CAPTURE(entry.path().string());
+        CHECK_NOTHROW(load_config(entry.path()));
+        ++count;
+    }
+    CHECK(count >= 2);
 }
