@@ -2,9 +2,9 @@
 // parsing (bytes to Posts) and rule evaluation (the default packs).
 // Usage: wijkwacht-bench [--posts N] [--rules DIR]
 
-#include <wijkwacht/rules.hpp>
-
 #include "connectors/feed.hpp"
+
+#include <wijkwacht/rules.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -74,19 +74,22 @@ int main(int argc, char** argv) {
             flagged += rules.evaluate(p).empty() ? 0 : 1;
     });
     fmt::print("rules: {} enabled, loaded in {:.1f} ms\n", rules.enabled_count(), load * 1000);
-    fmt::print("evaluate: {} posts ({:.0f} bytes avg), {} flagged, {:.0f} posts/s, {:.2f} us/post\n",
-               count, static_cast<double>(bytes) / static_cast<double>(count), flagged,
-               static_cast<double>(count) / eval, eval * 1e6 / static_cast<double>(count));
+    fmt::print(
+        "evaluate: {} posts ({:.0f} bytes avg), {} flagged, {:.0f} posts/s, {:.2f} us/post\n",
+        count, static_cast<double>(bytes) / static_cast<double>(count), flagged,
+        static_cast<double>(count) / eval, eval * 1e6 / static_cast<double>(count));
 
     // One 50-item RSS document, parsed repeatedly.
     std::string rss = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>bench</title>";
     for (int i = 0; i < 50; ++i)
-        rss += fmt::format("<item><guid>https://bench.example/{}</guid><title>Bericht {}</title>"
-                           "<link>https://bench.example/{}</link><pubDate>Sun, 29 Nov 2026 10:00:00 "
-                           "+0100</pubDate><description>&lt;p&gt;{}&lt;/p&gt;</description></item>",
-                           i, i, i, make_text(random));
+        rss +=
+            fmt::format("<item><guid>https://bench.example/{}</guid><title>Bericht {}</title>"
+                        "<link>https://bench.example/{}</link><pubDate>Sun, 29 Nov 2026 10:00:00 "
+                        "+0100</pubDate><description>&lt;p&gt;{}&lt;/p&gt;</description></item>",
+                        i, i, i, make_text(random));
     rss += "</channel></rss>";
-    const FeedContext context{"bench", "https://bench.example/feed.xml", {}, "2026-11-29T10:00:00Z"};
+    const FeedContext context{
+        "bench", "https://bench.example/feed.xml", {}, "2026-11-29T10:00:00Z"};
     const std::size_t documents = std::max<std::size_t>(count / 100, 100);
     std::size_t items = 0;
     const double parse = seconds([&] {

@@ -176,8 +176,13 @@ int run_tail(TailOptions o) {
                            stream, seq - known->second, known->second, seq);
             if (known == last_seq.end() || seq > known->second)
                 last_seq[stream] = seq;
-            if (o.heartbeats && o.json)
-                fmt::print("{}\n", body);
+            if (o.heartbeats) {
+                if (o.json)
+                    fmt::print("{}\n", body);
+                else
+                    fmt::print("[{}] heartbeat #{}\n", stream, seq);
+                std::fflush(stdout);
+            }
             continue;
         }
         if (type != "alert") {
@@ -220,7 +225,7 @@ void add_tail(CLI::App& app, Command& run) {
         ->capture_default_str();
     cmd->add_option("-c,--config", o->config, "read the endpoint from this wijkwachtd config");
     cmd->add_flag("--json", o->json, "print each alert as one line of Alert JSON");
-    cmd->add_flag("--heartbeats", o->heartbeats, "with --json, print heartbeats too");
+    cmd->add_flag("--heartbeats", o->heartbeats, "print heartbeats too");
     cmd->add_option("-n,--count", o->count, "exit after this many alerts (0: never)");
     cmd->callback([o, &run] {
         o->color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;

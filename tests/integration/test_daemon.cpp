@@ -13,6 +13,7 @@
 #include <atomic>
 #include <csignal>
 #include <ctime>
+#include <mutex>
 #include <optional>
 
 using namespace wijkwacht::test;
@@ -322,4 +323,129 @@ TEST_CASE("--once polls every source once, journals, and exits 0") {
     const auto log = read_text(f.log);
     CHECK(log.find("[source:wijk] 2 post(s), 2 new, 1 alert(s)") != std::string::npos);
     CHECK(log.find("stopping (every source polled once)") != std::string::npos);
+}
+
+TEST_CASE("wijkwacht tail shows alerts as JSON and readably") {
+    Fixture f;
+    NotifySocket notify(f.dir.path() / "notify.sock");
+    auto daemon = f.start_daemon(notify);
+    REQUIRE(notify.wait_for("READY=1", k_wait));
+    Process json({WIJKWACHT_PATH, "tail", "--json", "--heartbeats", "--count", "1", "--endpoint",
+                  f.endpoint, "all"},
+                 {}, "");
+    Process human({WIJKWACHT_PATH, "tail", "--heartbeats", "--count", "1", "--config",
+                   f.config.string(), "centrum", "all"},
+                  {{"NO_COLOR", "1"}}, "");
+    // Both are subscribed once they print a heartbeat.
+    const auto first = json.read_line(k_wait);
+    REQUIRE(first);
+    CHECK(first->find("\"type\":\"heartbeat\"") != std::string::npos);
+    const auto hb = human.read_line(k_wait);
+    REQUIRE(hb);
+    CHECK(hb->starts_with("[all] heartbeat #0"));
+
+    f.burglary = true;
+    std::optional<std::string> line;
+    while ((line = json.read_line(k_wait)) &&
+           line->find("\"type\":\"alert\"") == std::string::npos) {
+    }
+    REQUIRE(line);
+    CHECK(line->find("\"rule\":\"inbraak\"") != std::string::npos);
+    CHECK(json.wait(k_wait) == 0); // --count 1
+
+    std::string screen;
+    while ((line = human.read_line(k_wait)))
+        if (line->find("heartbeat") == std::string::npos)
+            screen += *line + "\n";
+    CHECK(human.wait(k_wait) == 0);
+    CHECK(screen.find("HIGH     crime.burglary  [all #1]") != std::string::npos);
+    CHECK(screen.find("  wijk · Wijk") != std::string::npos);
+    CHECK(screen.find("  [Inbraak] Lindenstraat\n  Vannacht is er [ingebroken] bij een woning.") !=
+          std::string::npos);
+    CHECK(screen.find("  https://wijk.example/nieuws/2\n") != std::string::npos);
+    CHECK(screen.find("  video: https://wijk.example/cam.mp4\n") != std::string::npos);
+    CHECK(screen.find("  rules: inbraak (inbraak, ingebroken, *inbraak*)\n") != std::string::npos);
+    daemon->signal(SIGTERM);
+    CHECK(daemon->wait(10s) == 0);
+}
+
+TEST_CASE("conditional GET: validators are stored, sent, and a 304 changes nothing") {
+    TempDir dir;
+    std::atomic<int> not_modified{0};
+    std::vector<std::string> seen_validators;
+    std::mutex mutex;
+    HttpServer server([&](const Request& r) {
+        const std::lock_guard lock(mutex);
+        seen_validators.push_back(r.header("if-none-match") + "|" + r.header("if-modified-since"));
+        if (r.header("if-none-match") == "\"v1\"") {
+            ++not_modified;
+            return Reply{304, {{"ETag", "\"v1\""}}, ""};
+        }
+        return Reply{200,
+                     {{"ETag", "\"v1\""}, {"Last-Modified", "Sun, 29 Nov 2026 09:00:00 GMT"}},
+                     rss(true)};
+    });
+    write_text(dir.path() / "rules.toml", std::string(k_rules));
+    write_text(dir.path() / "w.toml",
+               fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
+                           "[publish]\nendpoint = \"ipc://{}\"\n"
+                           "[[source]]\nname = \"wijk\"\ntype = \"feed\"\nurl = \"{}\"\n",
+                           (dir.path() / "pub.sock").string(), server.url("/wijk.xml")));
+    const auto log = dir.path() / "log";
+    for (int run = 0; run < 2; ++run) {
+        Process p({WIJKWACHTD_PATH, "--config", (dir.path() / "w.toml").string(), "--once",
+                   "--log-level", "debug"},
+                  {}, log);
+        REQUIRE(p.wait(k_wait) == 0);
+    }
+    const std::lock_guard lock(mutex);
+    REQUIRE(seen_validators.size() == 2);
+    CHECK(seen_validators[0] == "|");
+    CHECK(seen_validators[1] == "\"v1\"|Sun, 29 Nov 2026 09:00:00 GMT");
+    CHECK(not_modified == 1);
+    CHECK(read_text(log).find("[source:wijk] not modified") != std::string::npos);
+}
+
+TEST_CASE("SIGHUP reloads; a bad new config is rejected and the old one keeps running") {
+    Fixture f;
+    Subscriber sub(f.endpoint);
+    NotifySocket notify(f.dir.path() / "notify.sock");
+    auto daemon = f.start_daemon(notify);
+    REQUIRE(notify.wait_for("READY=1", k_wait));
+    const std::string good = read_text(f.config);
+
+    std::string bad = good;
+    bad.replace(bad.find("interval ="), 8, "intervall");
+    write_text(f.config, bad);
+    daemon->signal(SIGHUP);
+    REQUIRE(notify.wait_for("RELOADING=1", k_wait));
+    REQUIRE(notify.wait_for("READY=1", k_wait));
+    auto log = read_text(f.log);
+    CHECK(log.find("source.intervall: unknown key") != std::string::npos);
+    CHECK(log.find("reload rejected; the previous configuration keeps running") !=
+          std::string::npos);
+
+    // Still polling and publishing under the old configuration.
+    const auto polled = f.server.requests("/wijk.xml");
+    REQUIRE(f.server.wait_for_requests(polled + 1, "/wijk.xml", k_wait));
+    CHECK(sub.until([](const Message& m) { return is_heartbeat_of(m, "all"); }));
+
+    // A good change (a new stream, one source fewer) takes effect.
+    std::string changed = good.substr(0, good.find("[[source]]\nname = \"garbage\""));
+    changed += "[[stream]]\nname = \"centrum\"\nmatch_tags = { region = \"centrum\" }\n";
+    write_text(f.config, changed);
+    daemon->signal(SIGHUP);
+    REQUIRE(notify.wait_for("RELOADING=1", k_wait));
+    REQUIRE(notify.wait_for("READY=1", k_wait));
+    log = read_text(f.log);
+    CHECK(log.find("reloaded: 2 source(s), 2 stream(s), 1 rule(s)") != std::string::npos);
+    CHECK(sub.until([](const Message& m) { return is_heartbeat_of(m, "centrum"); }));
+
+    f.burglary = true;
+    const auto alert =
+        sub.until([](const Message& m) { return m.type() == "alert" && m.stream == "centrum"; });
+    REQUIRE(alert);
+    CHECK(alert->stream_seq() == 1);
+    daemon->signal(SIGTERM);
+    CHECK(daemon->wait(10s) == 0);
 }

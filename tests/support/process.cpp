@@ -40,12 +40,23 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    int pipe_fds[2] = {-1, -1};
+    if (output.empty()) {
+        if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+            throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
+        posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    } else {
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(),
+                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
+        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    }
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     const int rc = posix_spawn(&m_pid, args[0], &actions, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
+    if (pipe_fds[1] >= 0) {
+        ::close(pipe_fds[1]);
+        m_stdout = pipe_fds[0];
+    }
     if (rc != 0)
         throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
     m_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));
@@ -60,6 +71,31 @@ Process::~Process() {
     }
     if (m_pidfd >= 0)
         ::close(m_pidfd);
+    if (m_stdout >= 0)
+        ::close(m_stdout);
+}
+
+std::optional<std::string> Process::read_line(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (const auto nl = m_buffer.find('\n'); nl != std::string::npos) {
+            std::string line = m_buffer.substr(0, nl);
+            m_buffer.erase(0, nl + 1);
+            return line;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (m_stdout < 0 || left.count() <= 0)
+            return std::nullopt;
+        pollfd p{m_stdout, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+            return std::nullopt;
+        char chunk[4096];
+        const ssize_t n = ::read(m_stdout, chunk, sizeof chunk);
+        if (n <= 0)
+            return std::nullopt;
+        m_buffer.append(chunk, static_cast<std::size_t>(n));
+    }
 }
 
 void Process::signal(int sig) const {

@@ -15,6 +15,8 @@ namespace wijkwacht::test {
 
 class Process {
 public:
+    // stdout and stderr go to `output`; with an empty path, stdout goes to a
+    // pipe that read_line() reads and stderr stays the test's.
     Process(std::vector<std::string> argv, std::map<std::string, std::string> env,
             const std::filesystem::path& output);
     ~Process(); // SIGKILL if still running
@@ -25,10 +27,14 @@ public:
     // The exit status (or 128+signal), or nullopt if still running after `timeout`.
     std::optional<int> wait(std::chrono::milliseconds timeout);
     int pid() const { return m_pid; }
+    // The next line of stdout (without the newline), or nullopt on timeout or EOF.
+    std::optional<std::string> read_line(std::chrono::milliseconds timeout);
 
 private:
     int m_pid = -1;
     int m_pidfd = -1;
+    int m_stdout = -1;
+    std::string m_buffer;
     std::optional<int> m_status;
 };
 

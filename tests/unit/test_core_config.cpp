@@ -240,7 +240,8 @@ TEST_CASE("category globs and stream routing") {
 }
 
 TEST_CASE("the shipped example configurations load") {
-    const std::filesystem::path dir = std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "deploy" / "examples";
+    const std::filesystem::path dir =
+        std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "deploy" / "examples";
     int count = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".toml")

@@ -1,9 +1,8 @@
 #include "daemon/journal.hpp"
+#include "tests/support/process.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/json.hpp>
-
-#include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
 
@@ -62,8 +61,9 @@ TEST_CASE("posts are flagged once; alerts get per-stream sequence numbers") {
     TempDir dir;
     Journal j(dir.path());
     const SourceState state{"cursor-1", "\"etag\"", "Sun, 29 Nov 2026 10:00:00 GMT"};
-    auto stats = j.commit("wijk", state, {post("a", "inbraak"), post("b", "koffie"), post("c", "inbraak")},
-                          flag_burglary({"all", "centrum"}));
+    auto stats =
+        j.commit("wijk", state, {post("a", "inbraak"), post("b", "koffie"), post("c", "inbraak")},
+                 flag_burglary({"all", "centrum"}));
     CHECK(stats.posts == 3);
     CHECK(stats.new_posts == 3);
     CHECK(stats.alerts == 2);
@@ -127,7 +127,8 @@ TEST_CASE("a failure inside the transaction commits nothing") {
             throw Error("rules exploded");
         return std::nullopt;
     };
-    CHECK_THROWS_AS(j.commit("wijk", {"new-cursor", "", ""}, {post("a"), post("boom")}, throwing), Error);
+    CHECK_THROWS_AS(j.commit("wijk", {"new-cursor", "", ""}, {post("a"), post("boom")}, throwing),
+                    Error);
     CHECK(j.source_state("wijk").cursor.empty());
     // "a" was not marked seen: it is flagged when the batch comes again.
     const auto stats = j.commit("wijk", {"c2", "", ""}, {post("a", "inbraak")}, flag_burglary());
