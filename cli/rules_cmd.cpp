@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/format.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/json.hpp>
@@ -35,21 +36,6 @@ int run_check(const RulesOptions& o) {
         fmt::print(stderr, "{} error(s)\n", e.problems().size());
         return 2;
     }
-}
-
-std::string emphasise(const std::string& text, std::vector<Span> spans, bool color) {
-    std::sort(spans.begin(), spans.end());
-    const std::string open = color ? "\033[1;31m" : "[";
-    const std::string close = color ? "\033[0m" : "]";
-    std::string out;
-    std::size_t pos = 0;
-    for (const auto& [begin, end] : spans) {
-        if (begin < pos || end > text.size())
-            continue;
-        out += text.substr(pos, begin - pos) + open + text.substr(begin, end - begin) + close;
-        pos = end;
-    }
-    return out + text.substr(pos);
 }
 
 int run_test(const RulesOptions& o) {
@@ -91,15 +77,13 @@ int run_test(const RulesOptions& o) {
             out += to_json(alert);
             out += '\n';
         } else {
-            std::vector<Span> spans;
             out += fmt::format("{}:{}: {} [{}] {}\n", name, number, alert.post.id,
                                to_string(alert.severity), fmt::join(alert.categories, ", "));
             for (const auto& m : alert.matches) {
                 out += fmt::format("  {} ({}, {}): {}\n", m.rule, m.category, to_string(m.severity),
                                    fmt::join(m.terms, ", "));
-                spans.insert(spans.end(), m.spans.begin(), m.spans.end());
             }
-            out += "  " + emphasise(alert.post.text, spans, color) + "\n\n";
+            out += "  " + emphasise(alert.post.text, match_spans(alert), color) + "\n\n";
         }
         if (out.size() > (1u << 16)) {
             std::fwrite(out.data(), 1, out.size(), stdout);

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/format.hpp"
 #include "core/json_util.hpp"
 
 #include <wijkwacht/config.hpp>
@@ -43,30 +44,6 @@ std::string local_time(const std::string& rfc3339) {
     return out;
 }
 
-// post.text with the matched spans emphasised.
-std::string highlighted(const Alert& alert, bool color) {
-    const std::string& text = alert.post.text;
-    std::vector<Span> spans;
-    for (const auto& m : alert.matches)
-        for (const auto& s : m.spans)
-            if (s.first < s.second && s.second <= text.size())
-                spans.push_back(s);
-    std::sort(spans.begin(), spans.end());
-    const std::string open = color ? "\033[1;31m" : "[";
-    const std::string close = color ? "\033[0m" : "]";
-    std::string out;
-    std::size_t pos = 0;
-    for (const auto& [begin, end] : spans) {
-        if (begin < pos)
-            continue; // overlapping span: already emphasised
-        out += text.substr(pos, begin - pos);
-        out += open + text.substr(begin, end - begin) + close;
-        pos = end;
-    }
-    out += text.substr(pos);
-    return out;
-}
-
 void print_human(const Alert& a, bool color) {
     std::string categories;
     for (const auto& c : a.categories)
@@ -83,7 +60,7 @@ void print_human(const Alert& a, bool color) {
         who += (who.empty() ? "" : " ") + std::string("(@") + a.post.author.handle + ")";
     fmt::print("  {} · {}{}\n", a.post.source, who.empty() ? "unknown author" : who,
                a.post.created_at.empty() ? "" : " · " + local_time(a.post.created_at));
-    std::string text = highlighted(a, color);
+    std::string text = emphasise(a.post.text, match_spans(a), color);
     std::string indented;
     for (const char c : text)
         indented += c == '\n' ? std::string("\n  ") : std::string(1, c);

@@ -178,7 +178,6 @@ void HttpClient::start(std::unique_ptr<Transfer> t) {
         t->header_list = curl_slist_append(t->header_list, (name + ": " + value).c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list);
 
-    Transfer* raw = t.get();
     m_transfers.emplace(e, std::move(t));
     if (const auto rc = curl_multi_add_handle(m_multi, e); rc != CURLM_OK) {
         auto owned = std::move(m_transfers[e]);
@@ -187,7 +186,6 @@ void HttpClient::start(std::unique_ptr<Transfer> t) {
             std::move(owned->callback),
             transient_failure(fmt::format("cannot start transfer: {}", curl_multi_strerror(rc))));
     }
-    (void)raw;
 }
 
 int HttpClient::on_socket(void*, int fd, int what, void* self_ptr, void*) {
@@ -376,6 +374,7 @@ void HttpClient::cancel_all() {
                  transient_failure(
                      fmt::format("{}: cancelled", log::redact_url(transfer->request.url))));
     }
+    m_timer.cancel(); // nothing is left for curl to time
 }
 
 } // namespace wijkwacht

@@ -1,5 +1,6 @@
 // The one table mapping a source "type" to its connector.
 #include "connectors/feed.hpp"
+#include "core/utf8.hpp"
 
 #include <wijkwacht/connector.hpp>
 
@@ -42,17 +43,8 @@ bool connector_available(std::string_view type) {
 }
 
 std::optional<std::string_view> HttpResponse::header(std::string_view name) const {
-    const auto iequal = [](std::string_view a, std::string_view b) {
-        if (a.size() != b.size())
-            return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (std::tolower(static_cast<unsigned char>(a[i])) !=
-                std::tolower(static_cast<unsigned char>(b[i])))
-                return false;
-        return true;
-    };
     for (const auto& [key, value] : headers)
-        if (iequal(key, name))
+        if (ascii_iequals(key, name))
             return std::string_view(value);
     return std::nullopt;
 }

@@ -1,3 +1,5 @@
+#include "core/utf8.hpp"
+
 #include <wijkwacht/time.hpp>
 
 #include <fmt/format.h>
@@ -50,16 +52,6 @@ struct Scanner {
         return text.substr(start, pos - start);
     }
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 
 std::optional<SysTime> make_time(int y, int mo, int d, int h, int mi, int s, minutes offset) {
     const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
@@ -180,7 +172,7 @@ std::optional<SysTime> parse_rfc822(std::string_view text) {
     const auto month_name = in.word();
     int mo = 0;
     for (std::size_t i = 0; i < k_months.size(); ++i)
-        if (month_name.size() >= 3 && iequals(month_name.substr(0, 3), k_months[i]))
+        if (month_name.size() >= 3 && ascii_iequals(month_name.substr(0, 3), k_months[i]))
             mo = static_cast<int>(i) + 1;
     if (mo == 0)
         return std::nullopt;
@@ -220,7 +212,7 @@ std::optional<SysTime> parse_rfc822(std::string_view text) {
             const auto zone = in.word();
             bool known = false;
             for (const auto& z : k_zones)
-                if (iequals(zone, z.name)) {
+                if (ascii_iequals(zone, z.name)) {
                     offset = hours{z.hours};
                     known = true;
                 }

@@ -51,16 +51,11 @@ std::optional<std::string> url_policy_violation(std::string_view url, bool allow
                            parts->scheme);
     if (parts->host.empty())
         return fmt::format("\"{}\" has no host", url);
-    if (parts->scheme == "https")
+    if (parts->scheme == "https" || allow_plain_http || is_loopback_host(parts->host))
         return std::nullopt;
-    if (parts->scheme == "http") {
-        if (allow_plain_http || is_loopback_host(parts->host))
-            return std::nullopt;
-        return fmt::format("plain http to {} is refused (use https, or set "
-                           "daemon.allow_plain_http = true)",
-                           parts->host);
-    }
-    return std::nullopt;
+    return fmt::format("plain http to {} is refused (use https, or set "
+                       "daemon.allow_plain_http = true)",
+                       parts->host);
 }
 
 std::string resolve_url(std::string_view base, std::string_view reference) {

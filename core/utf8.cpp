@@ -51,6 +51,18 @@ std::string sanitize_utf8(std::string_view text) {
     return out;
 }
 
+bool ascii_iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto x = static_cast<unsigned char>(a[i]);
+        const auto y = static_cast<unsigned char>(b[i]);
+        if ((x >= 'A' && x <= 'Z' ? x + 32 : x) != (y >= 'A' && y <= 'Z' ? y + 32 : y))
+            return false;
+    }
+    return true;
+}
+
 std::string collapse_whitespace(std::string_view text, bool keep_newlines) {
     std::string out;
     out.reserve(text.size());

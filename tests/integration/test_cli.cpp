@@ -1,0 +1,153 @@
+// Black-box tests of the wijkwacht tool: rules check/test, poll, keygen.
+
+#include "tests/support/http_server.hpp"
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <sys/stat.h>
+
+using namespace wijkwacht::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Run {
+    int status;
+    std::string output; // stdout and stderr
+};
+
+Run run(const TempDir& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), WIJKWACHT_PATH);
+    const auto out = dir.path() / "out.txt";
+    std::filesystem::remove(out);
+    Process p(args, {{"NO_COLOR", "1"}}, out);
+    const auto status = p.wait(30s);
+    REQUIRE(status);
+    return {*status, read_text(out)};
+}
+
+constexpr std::string_view k_rules = R"(
+[[rule]]
+id = "inbraak"
+category = "crime.burglary"
+severity = "high"
+query = '*inbraak* OR ingebroken'
+
+[[rule]]
+id = "fiets"
+category = "crime.theft.bicycle"
+query = 'fiets* NEAR/3 gestolen'
+)";
+
+} // namespace
+
+TEST_CASE("rules check: OK, or every error as file:line:col with exit 2") {
+    TempDir dir;
+    write_text(dir.path() / "good.toml", std::string(k_rules));
+    auto r = run(dir, {"rules", "check", (dir.path() / "good.toml").string()});
+    CHECK(r.status == 0);
+    CHECK(r.output == "2 rule(s), 2 enabled: OK\n");
+
+    write_text(dir.path() / "bad.toml", "[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = 'in* OR x'\n"
+                                        "[[rule]]\nid = \"b\"\ncategory = \"crime.x\"\nquery = 'NOT x'\n");
+    r = run(dir, {"rules", "check", dir.path().string()});
+    CHECK(r.status == 2);
+    const auto bad = (dir.path() / "bad.toml").string();
+    CHECK(r.output.find(bad + ":4:10: rule \"a\": \"in*\": a wildcard needs at least 3 letters") != std::string::npos);
+    CHECK(r.output.find(bad + ":8:10: rule \"b\": the query only excludes") != std::string::npos);
+    CHECK(r.output.find("2 error(s)") != std::string::npos);
+
+    r = run(dir, {"rules", "check"});
+    CHECK(r.status == 2); // usage
+    r = run(dir, {"rules", "check", "/nonexistent.toml"});
+    CHECK(r.status == 2);
+    CHECK(r.output.find("/nonexistent.toml: cannot open") != std::string::npos);
+}
+
+TEST_CASE("rules test: flagged posts with rules, terms and highlighted text; --json alerts") {
+    TempDir dir;
+    write_text(dir.path() / "rules.toml", std::string(k_rules));
+    write_text(dir.path() / "posts.jsonl",
+               R"({"source":"s","platform":"feed","id":"p1","text":"Woninginbraak gemeld"})"
+               "\n"
+               R"({"source":"s","platform":"feed","id":"p2","text":"Koffie met de wijkagent"})"
+               "\n\n"
+               R"({"id": broken})"
+               "\n"
+               R"({"source":"s","platform":"feed","id":"p3","text":"Mijn fiets is gestolen"})"
+               "\n");
+    const auto posts = (dir.path() / "posts.jsonl").string();
+    auto r = run(dir, {"rules", "test", "--rules", (dir.path() / "rules.toml").string(), posts});
+    CHECK(r.status == 1); // one unreadable line
+    CHECK(r.output.find(posts + ":1: p1 [high] crime.burglary\n  inbraak (crime.burglary, high): *inbraak*\n"
+                                "  [Woninginbraak] gemeld\n") != std::string::npos);
+    CHECK(r.output.find("p2") == std::string::npos);
+    CHECK(r.output.find(posts + ":4: offset 7: Invalid value.") != std::string::npos);
+    CHECK(r.output.find("  Mijn [fiets] is [gestolen]\n") != std::string::npos);
+    CHECK(r.output.find("3 post(s), 2 flagged, 1 unreadable line(s)") != std::string::npos);
+
+    r = run(dir, {"rules", "test", "--json", "--rules", (dir.path() / "rules.toml").string(), posts});
+    std::size_t alerts = 0;
+    for (std::size_t pos = 0; (pos = r.output.find("{\"type\":\"alert\"", pos)) != std::string::npos; ++pos)
+        ++alerts;
+    CHECK(alerts == 2);
+    CHECK(r.output.find("\"spans\":[[0,13]]") != std::string::npos);
+    CHECK(r.output.find("\"seq\"") == std::string::npos);
+}
+
+TEST_CASE("poll prints one source's posts as Post JSON, without state") {
+    TempDir dir;
+    HttpServer server([](const Request&) {
+        return Reply{200, {}, "<rss version=\"2.0\"><channel><title>W</title>"
+                              "<item><guid>https://w.example/1</guid><title>Inbraak gemeld</title></item>"
+                              "<item><guid>https://w.example/2</guid><title>Koffie</title></item>"
+                              "</channel></rss>"};
+    });
+    write_text(dir.path() / "rules.toml", std::string(k_rules));
+    write_text(dir.path() / "w.toml",
+               fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
+                           "[[source]]\nname = \"w\"\ntype = \"feed\"\nurl = \"{}\"\ntags = {{ region = \"noord\" }}\n",
+                           server.url("/f.xml")));
+    const auto config = (dir.path() / "w.toml").string();
+    auto r = run(dir, {"poll", "--config", config, "w"});
+    CHECK(r.status == 0);
+    CHECK(r.output.find(R"({"source":"w","platform":"feed","id":"https://w.example/1",)") == 0);
+    CHECK(r.output.find(R"("text":"Koffie")") != std::string::npos);
+    CHECK(r.output.find(R"("tags":{"region":"noord"})") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "state"));
+
+    r = run(dir, {"poll", "--config", config, "w", "--flagged"});
+    CHECK(r.output.find("w.example/1") != std::string::npos);
+    CHECK(r.output.find("w.example/2") == std::string::npos);
+
+    r = run(dir, {"poll", "--config", config, "w", "--limit", "1"});
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+
+    r = run(dir, {"poll", "--config", config, "nope"});
+    CHECK(r.status == 2);
+    CHECK(r.output.find("no [[source]] named \"nope\"") != std::string::npos);
+}
+
+TEST_CASE("keygen writes a CURVE pair in the ZeroMQ certificate format, secret 0600") {
+    TempDir dir;
+    const auto keys = dir.path() / "keys";
+    auto r = run(dir, {"keygen", keys.string(), "anna"});
+    CHECK(r.status == 0);
+    const auto pub = read_text(keys / "anna.key");
+    const auto secret = read_text(keys / "anna.key_secret");
+    CHECK(pub.find("public-key = \"") != std::string::npos);
+    CHECK(pub.find("secret-key") == std::string::npos);
+    CHECK(secret.find("secret-key = \"") != std::string::npos);
+    CHECK(pub.find("name = \"anna\"") != std::string::npos);
+    struct stat st {};
+    REQUIRE(::stat((keys / "anna.key_secret").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+
+    r = run(dir, {"keygen", keys.string(), "anna"});
+    CHECK(r.status == 1);
+    CHECK(r.output.find("remove it first") != std::string::npos);
+    r = run(dir, {"keygen", keys.string(), "Anna Smit"});
+    CHECK(r.status == 2);
+}
