@@ -343,7 +343,7 @@ private:
             fail(column, fmt::format("\"{}\": wildcards do not combine with '#' or '@'", written));
 
         const auto tokens = tokenize(core);
-        if (tokens.empty())
+        if (tokens.size() == 0)
             fail(column, fmt::format("\"{}\" has no letters or digits to match", written));
         if (tokens.size() > 1) {
             // "e-bike" searches the words the text splits it into.
@@ -352,12 +352,12 @@ private:
             auto node = std::make_unique<Node>();
             node->kind = Node::Kind::phrase;
             node->column = column;
-            for (const auto& token : tokens)
-                node->words.push_back(
-                    {std::string(written), token.norm, Wildcard::none, Scope::any});
+            for (std::size_t i = 0; i < tokens.size(); ++i)
+                node->words.push_back({std::string(written), std::string(tokens.word(i)),
+                                       Wildcard::none, Scope::any});
             return node;
         }
-        term.norm = tokens.front().norm;
+        term.norm = std::string(tokens.word(0));
         if (term.wildcard != Wildcard::none && code_points(term.norm) < k_min_wildcard_letters)
             fail(column, fmt::format("\"{}\": a wildcard needs at least {} letters beside the '*'",
                                      written, k_min_wildcard_letters));
@@ -389,8 +389,9 @@ private:
                 auto term = make_term(word, lx.column + 1 + pos, false);
                 node->words.push_back(std::move(term->words.front()));
             } else {
-                for (const auto& token : tokens)
-                    node->words.push_back({"", token.norm, Wildcard::none, Scope::any});
+                for (std::size_t i = 0; i < tokens.size(); ++i)
+                    node->words.push_back(
+                        {"", std::string(tokens.word(i)), Wildcard::none, Scope::any});
             }
             pos = end;
         }
@@ -444,6 +445,7 @@ private:
             if (!re->ok())
                 fail(lx.column, fmt::format("regex:/{}/: {}", v, re->error()));
             node->regex = std::move(re);
+            node->label = "regex:/" + v + "/";
         } else if (f != "from" && f != "source" && f != "lang") {
             fail(lx.column, fmt::format("unknown field \"{}:\" (fields: has, from, source, "
                                         "platform, lang, tag, is, regex)",
@@ -458,71 +460,50 @@ private:
 
 // ---------------------------------------------------------------- evaluation
 
+// A run of tokens where a positional node matched, with its hits in the arena.
 struct Range {
-    std::size_t first; // token indices, inclusive
-    std::size_t last;
-    std::vector<Hit> hits;
+    std::uint32_t first; // token indices, inclusive
+    std::uint32_t last;
+    std::uint32_t hit_begin;
+    std::uint32_t hit_end;
 };
 
-bool term_matches(const TermPattern& term, const Token& token) {
-    switch (term.scope) {
-    case Scope::any:
-        if (token.kind == TokenKind::mention)
-            return false;
-        break;
-    case Scope::hashtag:
-        if (token.kind != TokenKind::hashtag)
-            return false;
-        break;
-    case Scope::mention:
-        if (token.kind != TokenKind::mention)
-            return false;
-        break;
-    }
-    const std::string_view norm = token.norm;
-    switch (term.wildcard) {
-    case Wildcard::none:
-        return norm == term.norm;
-    case Wildcard::prefix:
-        return norm.starts_with(term.norm);
-    case Wildcard::suffix:
-        return norm.ends_with(term.norm);
-    case Wildcard::infix:
-        return norm.find(term.norm) != std::string_view::npos;
-    }
-    return false;
+bool contains(std::span<const std::uint32_t> sorted, std::uint32_t value) {
+    return std::binary_search(sorted.begin(), sorted.end(), value);
 }
 
-std::vector<Range> positions(const Node& node, const PreparedPost& post) {
-    std::vector<Range> out;
-    const auto& tokens = post.tokens;
+void positions(const Node& node, const EvalContext& ctx, std::vector<Hit>& arena,
+               std::vector<Range>& out) {
+    const auto& tokens = ctx.index.tokens();
     switch (node.kind) {
     case Node::Kind::term:
     case Node::Kind::phrase: {
-        const auto n = node.words.size();
-        for (std::size_t i = 0; i + n <= tokens.size(); ++i) {
+        const auto n = static_cast<std::uint32_t>(node.words.size());
+        for (const std::uint32_t i : ctx.occurrences.of(node.words.front())) {
+            if (i + n > tokens.size())
+                break;
             bool all = true;
-            for (std::size_t k = 0; k < n && all; ++k)
-                all = term_matches(node.words[k], tokens[i + k]);
-            if (all)
-                out.push_back(
-                    {i,
-                     i + n - 1,
-                     {Hit{node.words.front().written, {tokens[i].begin, tokens[i + n - 1].end}}}});
+            for (std::uint32_t k = 1; k < n && all; ++k)
+                all = contains(ctx.occurrences.of(node.words[k]), i + k);
+            if (!all)
+                continue;
+            const auto hit = static_cast<std::uint32_t>(arena.size());
+            arena.push_back(
+                {&node.words.front().written, {tokens[i].begin, tokens[i + n - 1].end}});
+            out.push_back({i, i + n - 1, hit, hit + 1});
         }
         break;
     }
     case Node::Kind::any_of:
-        for (const auto& child : node.children) {
-            auto sub = positions(*child, post);
-            std::move(sub.begin(), sub.end(), std::back_inserter(out));
-        }
+        for (const auto& child : node.children)
+            positions(*child, ctx, arena, out);
         break;
     case Node::Kind::near: {
-        const auto left = positions(*node.children[0], post);
+        std::vector<Range> left, right;
+        positions(*node.children[0], ctx, arena, left);
         if (left.empty())
             break;
-        const auto right = positions(*node.children[1], post);
+        positions(*node.children[1], ctx, arena, right);
         for (const auto& a : left)
             for (const auto& b : right) {
                 bool ok = false;
@@ -532,16 +513,19 @@ std::vector<Range> positions(const Node& node, const PreparedPost& post) {
                     ok = a.first - b.last <= node.distance;
                 if (!ok)
                     continue;
-                Range r{std::min(a.first, b.first), std::max(a.last, b.last), a.hits};
-                r.hits.insert(r.hits.end(), b.hits.begin(), b.hits.end());
-                out.push_back(std::move(r));
+                const auto hit = static_cast<std::uint32_t>(arena.size());
+                for (auto h = a.hit_begin; h < a.hit_end; ++h)
+                    arena.push_back(arena[h]);
+                for (auto h = b.hit_begin; h < b.hit_end; ++h)
+                    arena.push_back(arena[h]);
+                out.push_back({std::min(a.first, b.first), std::max(a.last, b.last), hit,
+                               static_cast<std::uint32_t>(arena.size())});
             }
         break;
     }
     default:
         break;
     }
-    return out;
 }
 
 std::string lower(std::string_view s) {
@@ -551,8 +535,7 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool field_matches(const Node& node, const PreparedPost& prepared, std::vector<Hit>& hits) {
-    const Post& post = prepared.post;
+bool field_matches(const Node& node, const Post& post, std::vector<Hit>& hits) {
     const auto& f = node.field;
     const auto& v = node.value;
     if (f == "has") {
@@ -601,7 +584,7 @@ bool field_matches(const Node& node, const PreparedPost& prepared, std::vector<H
                 break;
             any = true;
             const auto begin = static_cast<std::size_t>(match.data() - text.data());
-            hits.push_back({"regex:/" + v + "/", {begin, begin + match.size()}});
+            hits.push_back({&node.label, {begin, begin + match.size()}});
             pos = begin + std::max<std::size_t>(match.size(), 1);
         }
         return any;
@@ -609,36 +592,41 @@ bool field_matches(const Node& node, const PreparedPost& prepared, std::vector<H
     return false;
 }
 
-bool eval(const Node& node, const PreparedPost& post, std::vector<Hit>& hits) {
+bool eval(const Node& node, const EvalContext& ctx, std::vector<Hit>& hits) {
     switch (node.kind) {
     case Node::Kind::term:
     case Node::Kind::phrase:
     case Node::Kind::near: {
-        auto ranges = positions(node, post);
-        for (auto& r : ranges)
-            std::move(r.hits.begin(), r.hits.end(), std::back_inserter(hits));
+        std::vector<Hit> arena;
+        std::vector<Range> ranges;
+        positions(node, ctx, arena, ranges);
+        for (const auto& r : ranges)
+            hits.insert(hits.end(), arena.begin() + r.hit_begin, arena.begin() + r.hit_end);
         return !ranges.empty();
     }
     case Node::Kind::all_of: {
-        std::vector<Hit> local;
+        const std::size_t mark = hits.size();
         for (const auto& child : node.children)
-            if (!eval(*child, post, local))
+            if (!eval(*child, ctx, hits)) {
+                hits.resize(mark);
                 return false;
-        std::move(local.begin(), local.end(), std::back_inserter(hits));
+            }
         return true;
     }
     case Node::Kind::any_of: {
         bool any = false;
         for (const auto& child : node.children)
-            any = eval(*child, post, hits) || any;
+            any = eval(*child, ctx, hits) || any;
         return any;
     }
     case Node::Kind::negate: {
-        std::vector<Hit> ignored;
-        return !eval(*node.children.front(), post, ignored);
+        const std::size_t mark = hits.size();
+        const bool inner = eval(*node.children.front(), ctx, hits);
+        hits.resize(mark);
+        return !inner;
     }
     case Node::Kind::field:
-        return field_matches(node, post, hits);
+        return field_matches(node, ctx.post, hits);
     }
     return false;
 }
@@ -658,8 +646,61 @@ ParseResult parse_query(std::string_view query) {
     return result;
 }
 
-bool evaluate(const Node& root, const PreparedPost& post, std::vector<Hit>& hits) {
-    return eval(root, post, hits);
+bool evaluate(const Node& root, const EvalContext& context, std::vector<Hit>& hits) {
+    return eval(root, context, hits);
+}
+
+bool term_matches(const TermPattern& term, std::string_view word, TokenKind kind) {
+    if (!scope_matches(term.scope, kind))
+        return false;
+    switch (term.wildcard) {
+    case Wildcard::none:
+        return word == term.norm;
+    case Wildcard::prefix:
+        return word.starts_with(term.norm);
+    case Wildcard::suffix:
+        return word.ends_with(term.norm);
+    case Wildcard::infix:
+        return word.find(term.norm) != std::string_view::npos;
+    }
+    return false;
+}
+
+std::span<const std::uint32_t> ScanOccurrences::of(const TermPattern& term) const {
+    auto [it, fresh] = m_cache.try_emplace(&term);
+    if (fresh) {
+        const auto& tokens = m_index.tokens();
+        for (std::uint32_t i = 0; i < tokens.size(); ++i)
+            if (term_matches(term, m_index.word(i), tokens[i].kind))
+                it->second.push_back(i);
+    }
+    return it->second;
+}
+
+bool needs_term(const Node& node) {
+    switch (node.kind) {
+    case Node::Kind::term:
+    case Node::Kind::phrase:
+    case Node::Kind::near:
+        return true;
+    case Node::Kind::all_of:
+        return std::any_of(node.children.begin(), node.children.end(),
+                           [](const auto& child) { return needs_term(*child); });
+    case Node::Kind::any_of:
+        return std::all_of(node.children.begin(), node.children.end(),
+                           [](const auto& child) { return needs_term(*child); });
+    case Node::Kind::negate:
+    case Node::Kind::field:
+        return false;
+    }
+    return false;
+}
+
+void collect_terms(Node& node, std::vector<TermPattern*>& out) {
+    for (auto& word : node.words)
+        out.push_back(&word);
+    for (auto& child : node.children)
+        collect_terms(*child, out);
 }
 
 } // namespace wijkwacht::rules

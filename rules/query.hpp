@@ -8,8 +8,11 @@
 
 #include <wijkwacht/post.hpp>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,7 +36,24 @@ struct TermPattern {
     std::string norm;
     Wildcard wildcard = Wildcard::none;
     Scope scope = Scope::any;
+    std::uint32_t id = 0; // assigned by the compiler: equal patterns share an id
 };
+
+// A plain term matches words and hashtags, #term only hashtags, @term only mentions.
+inline bool scope_matches(Scope scope, TokenKind kind) {
+    switch (scope) {
+    case Scope::any:
+        return kind != TokenKind::mention;
+    case Scope::hashtag:
+        return kind == TokenKind::hashtag;
+    case Scope::mention:
+        return kind == TokenKind::mention;
+    }
+    return false;
+}
+
+// Does the pattern match this normalised word of this kind?
+bool term_matches(const TermPattern& term, std::string_view word, TokenKind kind);
 
 struct Node {
     enum class Kind { term, phrase, all_of, any_of, negate, near, field };
@@ -45,6 +65,7 @@ struct Node {
     bool ordered = false;                        // ONEAR
     std::string field;                           // field name
     std::string value;                           // field value
+    std::string label;                           // "regex:/…/", for Match::terms
     std::shared_ptr<const re2::RE2> regex;       // field "regex"
 };
 
@@ -55,20 +76,55 @@ struct ParseResult {
 };
 ParseResult parse_query(std::string_view query);
 
-// A post prepared for evaluation: tokenised once, shared by all rules.
-struct PreparedPost {
+// Where each term occurs in a post: token indices, ascending, no repeats.
+class Occurrences {
+public:
+    virtual ~Occurrences() = default;
+    virtual std::span<const std::uint32_t> of(const TermPattern& term) const = 0;
+};
+
+struct EvalContext {
     const Post& post;
-    std::vector<Token> tokens;
-    explicit PreparedPost(const Post& p) : post(p), tokens(tokenize(p.text)) {}
+    const TextIndex& index;
+    const Occurrences& occurrences;
 };
 
 struct Hit {
-    std::string term;
+    const std::string* term; // TermPattern::written or Node::label: lives as long as the query
     Span span;
 };
 
 // True if the query matches; positive hits are appended to `hits`.
-bool evaluate(const Node& root, const PreparedPost& post, std::vector<Hit>& hits);
+bool evaluate(const Node& root, const EvalContext& context, std::vector<Hit>& hits);
+
+// Terms that can make the query true; a query that can be true with none
+// of them (say `has:video -x`) needs no term to occur.
+bool needs_term(const Node& node);
+void collect_terms(Node& node, std::vector<TermPattern*>& out);
+
+// The reference path, without a compiled matcher: occurrences are found by
+// comparing every token with every term. For tests and differential checks.
+class ScanOccurrences final : public Occurrences {
+public:
+    explicit ScanOccurrences(const TextIndex& index) : m_index(index) {}
+    std::span<const std::uint32_t> of(const TermPattern& term) const override;
+
+private:
+    const TextIndex& m_index;
+    mutable std::map<const TermPattern*, std::vector<std::uint32_t>> m_cache;
+};
+
+struct PreparedPost {
+    const Post& post;
+    TextIndex index;
+    ScanOccurrences occurrences;
+    explicit PreparedPost(const Post& p) : post(p), index(tokenize(p.text)), occurrences(index) {}
+    EvalContext context() const { return {post, index, occurrences}; }
+};
+
+inline bool evaluate(const Node& root, const PreparedPost& post, std::vector<Hit>& hits) {
+    return evaluate(root, post.context(), hits);
+}
 
 inline constexpr std::size_t k_max_query_depth = 100;
 inline constexpr unsigned k_max_near_distance = 20;

@@ -1,3 +1,4 @@
+#include "rules/matcher.hpp"
 #include "rules/query.hpp"
 
 #include <wijkwacht/config.hpp>
@@ -20,6 +21,7 @@ struct RuleSet::Impl {
     std::vector<Rule> rules;
     std::vector<std::unique_ptr<rules::Node>> queries; // parallel to rules; null when disabled
     std::size_t enabled = 0;
+    std::unique_ptr<rules::Matcher> matcher;
 };
 
 namespace {
@@ -104,6 +106,10 @@ public:
     RuleSet::Impl take() {
         if (!m_errors.empty())
             throw ConfigError(std::move(m_errors));
+        std::vector<rules::Node*> queries;
+        for (auto& query : m_impl.queries)
+            queries.push_back(query.get());
+        m_impl.matcher = std::make_unique<rules::Matcher>(queries);
         return std::move(m_impl);
     }
 
@@ -236,20 +242,24 @@ RuleSet RuleSet::parse(std::string_view toml, std::string_view name) {
 
 std::vector<Match> RuleSet::evaluate(const Post& post) const {
     std::vector<Match> matches;
-    const rules::PreparedPost prepared(post);
-    std::vector<rules::Hit> hits;
-    for (std::size_t i = 0; i < m_impl->rules.size(); ++i) {
-        const auto& query = m_impl->queries[i];
-        if (!query)
-            continue;
+    if (!m_impl->matcher)
+        return matches;
+    // Per-thread working memory: one RuleSet serves any number of threads.
+    thread_local rules::TextIndex index;
+    thread_local rules::Matcher::Scratch scratch;
+    thread_local std::vector<rules::Hit> hits;
+    index.build(post.text);
+    m_impl->matcher->scan(index, scratch);
+    const rules::EvalContext context{post, index, scratch};
+    for (const std::uint32_t i : scratch.candidates()) {
         hits.clear();
-        if (!rules::evaluate(*query, prepared, hits))
+        if (!rules::evaluate(*m_impl->queries[i], context, hits))
             continue;
         const Rule& rule = m_impl->rules[i];
         Match match{rule.id, rule.category, rule.severity, {}, {}};
         for (const auto& hit : hits) {
-            if (std::find(match.terms.begin(), match.terms.end(), hit.term) == match.terms.end())
-                match.terms.push_back(hit.term);
+            if (std::find(match.terms.begin(), match.terms.end(), *hit.term) == match.terms.end())
+                match.terms.push_back(*hit.term);
             match.spans.push_back(hit.span);
         }
         std::sort(match.spans.begin(), match.spans.end());

@@ -50,12 +50,14 @@ TEST_CASE("rules check: OK, or every error as file:line:col with exit 2") {
     CHECK(r.status == 0);
     CHECK(r.output == "2 rule(s), 2 enabled: OK\n");
 
-    write_text(dir.path() / "bad.toml", "[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = 'in* OR x'\n"
-                                        "[[rule]]\nid = \"b\"\ncategory = \"crime.x\"\nquery = 'NOT x'\n");
+    write_text(dir.path() / "bad.toml",
+               "[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = 'in* OR x'\n"
+               "[[rule]]\nid = \"b\"\ncategory = \"crime.x\"\nquery = 'NOT x'\n");
     r = run(dir, {"rules", "check", dir.path().string()});
     CHECK(r.status == 2);
     const auto bad = (dir.path() / "bad.toml").string();
-    CHECK(r.output.find(bad + ":4:10: rule \"a\": \"in*\": a wildcard needs at least 3 letters") != std::string::npos);
+    CHECK(r.output.find(bad + ":4:10: rule \"a\": \"in*\": a wildcard needs at least 3 letters") !=
+          std::string::npos);
     CHECK(r.output.find(bad + ":8:10: rule \"b\": the query only excludes") != std::string::npos);
     CHECK(r.output.find("2 error(s)") != std::string::npos);
 
@@ -81,16 +83,19 @@ TEST_CASE("rules test: flagged posts with rules, terms and highlighted text; --j
     const auto posts = (dir.path() / "posts.jsonl").string();
     auto r = run(dir, {"rules", "test", "--rules", (dir.path() / "rules.toml").string(), posts});
     CHECK(r.status == 1); // one unreadable line
-    CHECK(r.output.find(posts + ":1: p1 [high] crime.burglary\n  inbraak (crime.burglary, high): *inbraak*\n"
-                                "  [Woninginbraak] gemeld\n") != std::string::npos);
+    CHECK(r.output.find(
+              posts + ":1: p1 [high] crime.burglary\n  inbraak (crime.burglary, high): *inbraak*\n"
+                      "  [Woninginbraak] gemeld\n") != std::string::npos);
     CHECK(r.output.find("p2") == std::string::npos);
     CHECK(r.output.find(posts + ":4: offset 7: Invalid value.") != std::string::npos);
     CHECK(r.output.find("  Mijn [fiets] is [gestolen]\n") != std::string::npos);
     CHECK(r.output.find("3 post(s), 2 flagged, 1 unreadable line(s)") != std::string::npos);
 
-    r = run(dir, {"rules", "test", "--json", "--rules", (dir.path() / "rules.toml").string(), posts});
+    r = run(dir,
+            {"rules", "test", "--json", "--rules", (dir.path() / "rules.toml").string(), posts});
     std::size_t alerts = 0;
-    for (std::size_t pos = 0; (pos = r.output.find("{\"type\":\"alert\"", pos)) != std::string::npos; ++pos)
+    for (std::size_t pos = 0;
+         (pos = r.output.find("{\"type\":\"alert\"", pos)) != std::string::npos; ++pos)
         ++alerts;
     CHECK(alerts == 2);
     CHECK(r.output.find("\"spans\":[[0,13]]") != std::string::npos);
@@ -100,15 +105,18 @@ TEST_CASE("rules test: flagged posts with rules, terms and highlighted text; --j
 TEST_CASE("poll prints one source's posts as Post JSON, without state") {
     TempDir dir;
     HttpServer server([](const Request&) {
-        return Reply{200, {}, "<rss version=\"2.0\"><channel><title>W</title>"
-                              "<item><guid>https://w.example/1</guid><title>Inbraak gemeld</title></item>"
-                              "<item><guid>https://w.example/2</guid><title>Koffie</title></item>"
-                              "</channel></rss>"};
+        return Reply{200,
+                     {},
+                     "<rss version=\"2.0\"><channel><title>W</title>"
+                     "<item><guid>https://w.example/1</guid><title>Inbraak gemeld</title></item>"
+                     "<item><guid>https://w.example/2</guid><title>Koffie</title></item>"
+                     "</channel></rss>"};
     });
     write_text(dir.path() / "rules.toml", std::string(k_rules));
     write_text(dir.path() / "w.toml",
                fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
-                           "[[source]]\nname = \"w\"\ntype = \"feed\"\nurl = \"{}\"\ntags = {{ region = \"noord\" }}\n",
+                           "[[source]]\nname = \"w\"\ntype = \"feed\"\nurl = \"{}\"\ntags = {{ "
+                           "region = \"noord\" }}\n",
                            server.url("/f.xml")));
     const auto config = (dir.path() / "w.toml").string();
     auto r = run(dir, {"poll", "--config", config, "w"});

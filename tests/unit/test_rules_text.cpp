@@ -4,6 +4,13 @@
 
 using namespace wijkwacht::rules;
 
+namespace {
+std::string original(const std::string& text, const TextIndex& index, std::size_t i) {
+    const Token& t = index.tokens()[i];
+    return text.substr(t.begin, t.end - t.begin);
+}
+} // namespace
+
 TEST_CASE("normalisation folds case, accents, width, ligatures and zero-width") {
     CHECK(normalize("InBrAaK") == "inbraak");
     CHECK(normalize("café") == "cafe");
@@ -14,45 +21,64 @@ TEST_CASE("normalisation folds case, accents, width, ligatures and zero-width") 
     CHECK(normalize("in\u00ADbraak") == "inbraak");     // soft hyphen
     CHECK(normalize("ﬁets") == "fiets");                // fi ligature
     CHECK(normalize("STRASSE") == normalize("straße")); // case fold ß
+    CHECK(normalize("e\u0301") == "e");                 // combining mark
     CHECK(normalize("\xC3\x28") == "\xEF\xBF\xBD(");    // invalid UTF-8 replaced
 }
 
-TEST_CASE("tokens keep byte spans into the original text") {
+TEST_CASE("tokens carry the normalised word and the byte span into the original text") {
     const std::string text = "Fiets gestolen! #Inbraak bij @wijkagent@example.social, café";
-    const auto tokens = tokenize(text);
-    REQUIRE(tokens.size() == 6);
-    CHECK(tokens[0].norm == "fiets");
-    CHECK(text.substr(tokens[0].begin, tokens[0].end - tokens[0].begin) == "Fiets");
-    CHECK(tokens[2].kind == TokenKind::hashtag);
-    CHECK(tokens[2].norm == "inbraak");
-    CHECK(text.substr(tokens[2].begin, tokens[2].end - tokens[2].begin) == "#Inbraak");
-    CHECK(tokens[4].kind == TokenKind::mention);
-    CHECK(tokens[4].norm == "wijkagent");
-    CHECK(text.substr(tokens[4].begin, tokens[4].end - tokens[4].begin) ==
-          "@wijkagent@example.social");
-    CHECK(tokens[5].norm == "cafe");
-    CHECK(text.substr(tokens[5].begin) == "café");
+    const auto index = tokenize(text);
+    REQUIRE(index.size() == 6);
+    CHECK(index.word(0) == "fiets");
+    CHECK(original(text, index, 0) == "Fiets");
+    CHECK(index.tokens()[2].kind == TokenKind::hashtag);
+    CHECK(index.word(2) == "inbraak");
+    CHECK(original(text, index, 2) == "#Inbraak");
+    CHECK(index.tokens()[4].kind == TokenKind::mention);
+    CHECK(index.word(4) == "wijkagent");
+    CHECK(original(text, index, 4) == "@wijkagent@example.social");
+    CHECK(index.word(5) == "cafe");
+    CHECK(original(text, index, 5) == "café");
+    CHECK(index.normalized() == "fiets gestolen inbraak bij wijkagent cafe");
+    CHECK(index.token_at(0) == 0);
+    CHECK(index.token_at(6) == 1);
+    CHECK(index.token_at(40) == 5);
 }
 
 TEST_CASE("zero-width characters and soft hyphens do not split words") {
-    const auto tokens = tokenize("woning\u00ADinbraak in\u200Bbraak");
-    REQUIRE(tokens.size() == 2);
-    CHECK(tokens[0].norm == "woninginbraak");
-    CHECK(tokens[1].norm == "inbraak");
+    const auto index = tokenize("woning\u00ADinbraak in\u200Bbraak \u200B\u00AD x");
+    REQUIRE(index.size() == 3);
+    CHECK(index.word(0) == "woninginbraak");
+    CHECK(index.word(1) == "inbraak");
+    CHECK(index.word(2) == "x");
+    CHECK(index.normalized() == "woninginbraak inbraak x");
 }
 
 TEST_CASE("a '#' inside a word is not a hashtag; e-mail addresses are not mentions") {
-    const auto tokens = tokenize("C#sharp mail@example.nl");
-    REQUIRE(tokens.size() >= 3);
-    CHECK(tokens[1].kind == TokenKind::word);
-    for (const auto& t : tokens)
+    const auto index = tokenize("C#sharp mail@example.nl");
+    REQUIRE(index.size() >= 3);
+    for (const auto& t : index.tokens())
         CHECK(t.kind == TokenKind::word);
 }
 
 TEST_CASE("invalid UTF-8 in text neither crashes nor joins words") {
-    const auto tokens = tokenize("inbraak\xFF\xFE"
-                                 "fiets \xC3");
-    REQUIRE(tokens.size() == 2);
-    CHECK(tokens[0].norm == "inbraak");
-    CHECK(tokens[1].norm == "fiets");
+    const auto index = tokenize("inbraak\xFF\xFE"
+                                "fiets \xC3");
+    REQUIRE(index.size() == 2);
+    CHECK(index.word(0) == "inbraak");
+    CHECK(index.word(1) == "fiets");
+}
+
+TEST_CASE("a word never holds a space, even where a decomposition has one") {
+    const auto index = tokenize("a\uFDFAb c");
+    REQUIRE(index.size() == 2);
+    CHECK(index.word(0).find(' ') == std::string_view::npos);
+}
+
+TEST_CASE("rebuilding an index replaces its contents") {
+    TextIndex index;
+    index.build("een twee drie");
+    index.build("vier");
+    REQUIRE(index.size() == 1);
+    CHECK(index.normalized() == "vier");
 }
