@@ -3,10 +3,10 @@
 #include <wijkwacht/error.hpp>
 
 #include <fmt/format.h>
-#include <hs/hs.h>
 
 #include <algorithm>
 #include <atomic>
+#include <hs/hs.h>
 #include <map>
 #include <tuple>
 
@@ -32,6 +32,7 @@ struct ScanContext {
     const void* terms;
     const TextIndex* index;
     std::vector<std::pair<std::uint32_t, std::uint32_t>>* hits;
+    std::uint32_t token = 0; // matches arrive by end offset: the token only moves forward
 };
 
 } // namespace
@@ -49,12 +50,13 @@ Matcher::Matcher(const std::vector<Node*>& queries)
         collect_terms(*query, all);
         for (TermPattern* term : all) {
             const auto key = std::make_tuple(term->norm, term->wildcard, term->scope);
-            auto [it, fresh] = term_ids.try_emplace(key, static_cast<std::uint32_t>(m_terms.size()));
+            auto [it, fresh] =
+                term_ids.try_emplace(key, static_cast<std::uint32_t>(m_terms.size()));
             if (fresh) {
                 m_terms.push_back({term->wildcard, term->scope});
                 m_term_rules.emplace_back();
-                auto [lit, new_literal] =
-                    literal_ids.try_emplace(term->norm, static_cast<std::uint32_t>(literals.size()));
+                auto [lit, new_literal] = literal_ids.try_emplace(
+                    term->norm, static_cast<std::uint32_t>(literals.size()));
                 if (new_literal) {
                     literals.push_back(term->norm);
                     m_literal_terms.emplace_back();
@@ -93,14 +95,17 @@ Matcher::Matcher(const std::vector<Node*>& queries)
         const std::string why = error && error->message ? error->message : "unknown error";
         const int which = error ? error->expression : -1;
         hs_free_compile_error(error);
-        throw Error(fmt::format("cannot compile the rules' {} literal(s){}: {}", literals.size(),
-                                which >= 0 ? fmt::format(" (at \"{}\")", literals[static_cast<std::size_t>(which)])
-                                           : std::string(),
-                                why));
+        throw Error(fmt::format(
+            "cannot compile the rules' {} literal(s){}: {}", literals.size(),
+            which >= 0 ? fmt::format(" (at \"{}\")", literals[static_cast<std::size_t>(which)])
+                       : std::string(),
+            why));
     }
 }
 
-Matcher::~Matcher() { hs_free_database(m_db); }
+Matcher::~Matcher() {
+    hs_free_database(m_db);
+}
 
 std::size_t Matcher::database_bytes() const {
     std::size_t size = 0;
@@ -109,7 +114,9 @@ std::size_t Matcher::database_bytes() const {
     return size;
 }
 
-Matcher::Scratch::~Scratch() { hs_free_scratch(m_hs); }
+Matcher::Scratch::~Scratch() {
+    hs_free_scratch(m_hs);
+}
 
 std::span<const std::uint32_t> Matcher::Scratch::of(const TermPattern& term) const {
     if (term.id >= m_term_stamp.size() || m_term_stamp[term.id] != m_stamp)
@@ -119,12 +126,18 @@ std::span<const std::uint32_t> Matcher::Scratch::of(const TermPattern& term) con
 
 int Matcher::on_match(unsigned id, unsigned long long, unsigned long long to, unsigned,
                       void* context) {
-    const auto& ctx = *static_cast<const ScanContext*>(context);
+    auto& ctx = *static_cast<ScanContext*>(context);
     const auto& terms = *static_cast<const std::vector<TermInfo>*>(ctx.terms);
     const auto end = static_cast<std::uint32_t>(to);
     const auto start = end - (*ctx.literal_length)[id];
-    const auto t = static_cast<std::uint32_t>(ctx.index->token_at(start));
-    const Token& token = ctx.index->tokens()[t];
+    const auto& tokens = ctx.index->tokens();
+    // A literal holds no space, so it lies inside the token that holds its end.
+    if (end <= tokens[ctx.token].norm_begin)
+        ctx.token = static_cast<std::uint32_t>(ctx.index->token_at(start)); // out of order
+    while (tokens[ctx.token].norm_end < end)
+        ++ctx.token;
+    const std::uint32_t t = ctx.token;
+    const Token& token = tokens[t];
     const bool at_start = start == token.norm_begin;
     const bool at_end = end == token.norm_end;
     for (const std::uint32_t term : (*ctx.literal_terms)[id]) {
@@ -173,8 +186,8 @@ void Matcher::scan(const TextIndex& index, Scratch& s) const {
     const std::string& text = index.normalized();
     if (m_db && !text.empty()) {
         ScanContext context{&m_literal_terms, &m_literal_length, &m_terms, &index, &s.m_hits};
-        hs_scan(m_db, text.data(), static_cast<unsigned>(text.size()), 0, s.m_hs, &Matcher::on_match,
-                &context);
+        hs_scan(m_db, text.data(), static_cast<unsigned>(text.size()), 0, s.m_hs,
+                &Matcher::on_match, &context);
     }
     std::sort(s.m_hits.begin(), s.m_hits.end());
     s.m_hits.erase(std::unique(s.m_hits.begin(), s.m_hits.end()), s.m_hits.end());

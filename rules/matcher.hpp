@@ -48,7 +48,7 @@ public:
         std::uint64_t m_matcher = 0; // which Matcher the arrays are sized for
         std::uint32_t m_stamp = 0;
         std::vector<std::pair<std::uint32_t, std::uint32_t>> m_hits; // (term, token)
-        std::vector<std::uint32_t> m_tokens;     // occurrences, grouped by term
+        std::vector<std::uint32_t> m_tokens;                         // occurrences, grouped by term
         std::vector<std::uint32_t> m_term_stamp; // per term: m_stamp if it occurred
         std::vector<std::uint32_t> m_term_begin;
         std::vector<std::uint32_t> m_term_end;
@@ -68,8 +68,8 @@ private:
         Wildcard wildcard;
         Scope scope;
     };
-    static int on_match(unsigned id, unsigned long long from, unsigned long long to,
-                        unsigned flags, void* context);
+    static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                        void* context);
 
     std::uint64_t m_id;
     hs_database* m_db = nullptr;
@@ -77,7 +77,7 @@ private:
     std::vector<std::vector<std::uint32_t>> m_term_rules;    // term -> rules it can make true
     std::vector<std::vector<std::uint32_t>> m_literal_terms; // literal -> terms
     std::vector<std::uint32_t> m_literal_length;
-    std::vector<std::uint32_t> m_always;                     // rules that need no term
+    std::vector<std::uint32_t> m_always; // rules that need no term
     std::size_t m_rule_count = 0;
 };
 

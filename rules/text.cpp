@@ -94,6 +94,7 @@ bool word_at(std::string_view text, std::size_t pos) {
 void TextIndex::build(std::string_view text) {
     m_normalized.clear();
     m_tokens.clear();
+    m_normalized.reserve(text.size() + 16);
     std::size_t pos = 0;
     const std::size_t size = text.size();
     while (pos < size) {
@@ -118,10 +119,25 @@ void TextIndex::build(std::string_view text) {
         const std::size_t start = pos;
         const auto norm_begin = static_cast<std::uint32_t>(m_normalized.size());
         while (true) {
-            if (c < 0x80)
-                m_normalized += k_ascii[c];
-            else
-                append_folded(cp, m_normalized, true);
+            if (c < 0x80) {
+                // The common case: a run of ASCII letters and digits.
+                char folded;
+                while ((folded = k_ascii[c]) != 0) {
+                    m_normalized += folded;
+                    if (++pos >= size)
+                        break;
+                    c = static_cast<unsigned char>(text[pos]);
+                    if (c >= 0x80)
+                        break;
+                }
+                if (pos >= size || c < 0x80)
+                    break;
+                len = decode(text, pos, cp);
+                if (cp < 0 || !is_word_code_point(cp))
+                    break;
+                continue;
+            }
+            append_folded(cp, m_normalized, true);
             pos += len;
             if (pos >= size)
                 break;
@@ -129,8 +145,6 @@ void TextIndex::build(std::string_view text) {
             if (c < 0x80) {
                 if (k_ascii[c] == 0)
                     break;
-                cp = c;
-                len = 1;
                 continue;
             }
             len = decode(text, pos, cp);

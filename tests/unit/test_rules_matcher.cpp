@@ -14,11 +14,36 @@ using namespace wijkwacht::rules;
 
 namespace {
 
-const std::vector<std::string> k_words = {
-    "inbraak", "woninginbraak", "inbraakpoging", "fiets", "fietsen", "gestolen", "#inbraak",
-    "@wijkagent", "café", "CAFE", "ＩＮＢＲＡＡＫ", "in\u00ADbraak", "overval", "dader", "beelden",
-    "camerabeelden", "de", "het", "een", "wie", "herkent", "getuigen", "gezocht", "e-bike",
-    "bij", "station", "#fiets", "politie", "ĳzer", "straße"};
+const std::vector<std::string> k_words = {"inbraak",
+                                          "woninginbraak",
+                                          "inbraakpoging",
+                                          "fiets",
+                                          "fietsen",
+                                          "gestolen",
+                                          "#inbraak",
+                                          "@wijkagent",
+                                          "café",
+                                          "CAFE",
+                                          "ＩＮＢＲＡＡＫ",
+                                          "in\u00ADbraak",
+                                          "overval",
+                                          "dader",
+                                          "beelden",
+                                          "camerabeelden",
+                                          "de",
+                                          "het",
+                                          "een",
+                                          "wie",
+                                          "herkent",
+                                          "getuigen",
+                                          "gezocht",
+                                          "e-bike",
+                                          "bij",
+                                          "station",
+                                          "#fiets",
+                                          "politie",
+                                          "ĳzer",
+                                          "straße"};
 
 const std::vector<std::string> k_queries = {
     "inbraak",
@@ -97,8 +122,8 @@ TEST_CASE("the compiled matcher agrees with the reference evaluator") {
                 continue;
             CAPTURE(post.text);
             CAPTURE(k_queries[r > 3 ? r - 1 : r]);
-            const bool candidate = std::binary_search(scratch.candidates().begin(),
-                                                      scratch.candidates().end(), r);
+            const bool candidate =
+                std::binary_search(scratch.candidates().begin(), scratch.candidates().end(), r);
             const auto want = outcome(*queries[r], reference.context());
             const auto got = candidate ? outcome(*queries[r], compiled) : Outcome{false, {}};
             CHECK(got == want);
