@@ -10,11 +10,11 @@
 //
 // bench/rules.sh runs both and times ripgrep and `wijkwacht rules test`.
 
-#include <wijkwacht/json.hpp>
-#include <wijkwacht/rules.hpp>
-
 #include "rules/query.hpp"
 #include "rules/text.hpp"
+
+#include <wijkwacht/json.hpp>
+#include <wijkwacht/rules.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -35,14 +35,15 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* k_categories[] = {
-    "crime.burglary", "crime.theft",     "crime.pickpocketing", "crime.robbery",
-    "crime.violence", "crime.threat",    "crime.explosion",     "crime.vandalism",
-    "crime.drugs",    "crime.fraud",     "crime.cyber",         "crime.sexual",
+    "crime.burglary", "crime.theft",           "crime.pickpocketing", "crime.robbery",
+    "crime.violence", "crime.threat",          "crime.explosion",     "crime.vandalism",
+    "crime.drugs",    "crime.fraud",           "crime.cyber",         "crime.sexual",
     "public.missing", "public.witness_appeal", "footage.shared"};
 constexpr const char* k_severities[] = {"low", "medium", "high", "critical"};
 
 double now_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 long rss_kib() {
@@ -112,7 +113,9 @@ void generate(const fs::path& dir, std::size_t count, const std::string& diction
                static_cast<double>(bytes) / static_cast<double>(count), words.size());
 
     std::uniform_int_distribution<std::size_t> any(0, words.size() - 1);
-    const auto word = [&] { return words[any(random)]; };
+    const auto word = [&] {
+        return words[any(random)];
+    };
     for (const std::size_t n : {1000u, 10000u}) {
         std::ofstream rules(dir / fmt::format("rules-{}.toml", n));
         std::set<std::string> terms;
@@ -143,9 +146,10 @@ void generate(const fs::path& dir, std::size_t count, const std::string& diction
                 q = a + " NEAR/5 " + b + " -" + c;
                 terms.insert({a, b});
             }
-            rules << fmt::format("[[rule]]\nid = \"r{}\"\ncategory = \"{}\"\nseverity = \"{}\"\nquery = '{}'\n\n",
-                                 i, k_categories[i % std::size(k_categories)],
-                                 k_severities[i % std::size(k_severities)], q);
+            rules << fmt::format(
+                "[[rule]]\nid = \"r{}\"\ncategory = \"{}\"\nseverity = \"{}\"\nquery = '{}'\n\n", i,
+                k_categories[i % std::size(k_categories)],
+                k_severities[i % std::size(k_severities)], q);
         }
         std::ofstream list(dir / fmt::format("terms-{}.txt", n));
         for (const auto& t : terms)
@@ -177,8 +181,10 @@ void term_regexes(const rules::Node& node, std::vector<std::string>& out) {
             const auto& w = node.words[i];
             if (i)
                 re += "\\s+";
-            const bool front = w.wildcard == rules::Wildcard::suffix || w.wildcard == rules::Wildcard::infix;
-            const bool back = w.wildcard == rules::Wildcard::prefix || w.wildcard == rules::Wildcard::infix;
+            const bool front =
+                w.wildcard == rules::Wildcard::suffix || w.wildcard == rules::Wildcard::infix;
+            const bool back =
+                w.wildcard == rules::Wildcard::prefix || w.wildcard == rules::Wildcard::infix;
             re += (front ? "\\w*" : "") + RE2::QuoteMeta(w.norm) + (back ? "\\w*" : "");
         }
         out.push_back(re + "\\b");
@@ -218,8 +224,9 @@ void measure(const fs::path& dir, const std::vector<fs::path>& rule_paths, std::
     const double elapsed = now_seconds() - t0;
     fmt::print("wijkwacht: {} rules compiled in {:.0f} ms, +{:.1f} MiB RSS; {} posts in {:.2f} s = "
                "{:.0f} posts/s ({:.2f} us/post), {} flagged, {} matches\n",
-               rules.enabled_count(), compile * 1000, static_cast<double>(rss_after - rss_before) / 1024,
-               posts.size(), elapsed, static_cast<double>(posts.size()) / elapsed,
+               rules.enabled_count(), compile * 1000,
+               static_cast<double>(rss_after - rss_before) / 1024, posts.size(), elapsed,
+               static_cast<double>(posts.size()) / elapsed,
                elapsed * 1e6 / static_cast<double>(posts.size()), flagged, matches);
 
     // Normalisation alone.
@@ -279,8 +286,10 @@ void measure(const fs::path& dir, const std::vector<fs::path>& rule_paths, std::
                 break;
             }
     const double e = now_seconds() - t0;
-    fmt::print("std::regex loop: compiled in {:.0f} ms; {} posts sampled: {:.0f} posts/s ({:.1f} us/post)\n",
-               regex_compile * 1000, n, static_cast<double>(n) / e, e * 1e6 / static_cast<double>(n));
+    fmt::print("std::regex loop: compiled in {:.0f} ms; {} posts sampled: {:.0f} posts/s ({:.1f} "
+               "us/post)\n",
+               regex_compile * 1000, n, static_cast<double>(n) / e,
+               e * 1e6 / static_cast<double>(n));
 }
 
 } // namespace
@@ -300,7 +309,8 @@ int main(int argc, char** argv) {
     auto* mea = cli.add_subcommand("measure", "time the engine and its peers on the corpus");
     mea->add_option("--dir", dir)->capture_default_str();
     mea->add_option("--rules", rule_paths, "rule files or directories")->required();
-    mea->add_option("--regex-sample", sample, "posts for the std::regex loop")->capture_default_str();
+    mea->add_option("--regex-sample", sample, "posts for the std::regex loop")
+        ->capture_default_str();
     CLI11_PARSE(cli, argc, argv);
     try {
         if (gen->parsed())

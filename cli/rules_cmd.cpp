@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "cli/lines.hpp"
+#include "core/json_util.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/json.hpp>
@@ -7,8 +9,10 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <iostream>
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
 #include <unistd.h>
 
 namespace wijkwacht::cli {
@@ -38,62 +42,241 @@ int run_check(const RulesOptions& o) {
     }
 }
 
+// Opens POSTS (or stdin for "-"); the name for messages.
+std::pair<std::FILE*, std::string> open_posts(const std::string& path) {
+    if (path == "-")
+        return {stdin, "<stdin>"};
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (!file)
+        throw Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+    return {file, path};
+}
+
+struct TestChunk {
+    std::string out;
+    std::string errors;
+    std::size_t posts = 0, flagged = 0, bad = 0;
+};
+
 int run_test(const RulesOptions& o) {
     const RuleSet set = RuleSet::load(as_paths(o.paths));
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    const std::string name = o.posts == "-" ? "<stdin>" : o.posts;
-    if (o.posts != "-") {
-        file.open(o.posts, std::ios::binary);
-        if (!file)
-            throw Error(fmt::format("{}: cannot open: {}", o.posts, std::strerror(errno)));
-        in = &file;
-    }
+    const auto [file, name] = open_posts(o.posts);
     const bool color = !o.json && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-    std::string line;
-    std::size_t number = 0, posts = 0, flagged = 0, bad = 0;
-    std::string out;
-    while (std::getline(*in, line)) {
-        ++number;
-        if (line.find_first_not_of(" \t\r") == std::string::npos)
-            continue;
-        auto post = post_from_json(line);
-        if (!post) {
-            fmt::print(stderr, "{}:{}: {}\n", name, number, post.failure().message);
-            ++bad;
-            continue;
-        }
-        ++posts;
-        auto matches = set.evaluate(*post);
-        if (matches.empty())
-            continue;
-        ++flagged;
-        Alert alert;
-        alert.id = alert_id(post->platform, post->id);
-        alert.matches = std::move(matches);
-        summarise_matches(alert);
-        alert.post = std::move(*post);
-        if (o.json) {
-            out += to_json(alert);
-            out += '\n';
+    const std::function<TestChunk(std::string_view, std::size_t)> work =
+        [&, name = name](std::string_view chunk, std::size_t first) {
+            TestChunk r;
+            each_line(chunk, first, [&](std::string_view line, std::size_t number) {
+                if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+                    return;
+                auto post = post_from_json(line);
+                if (!post) {
+                    r.errors += fmt::format("{}:{}: {}\n", name, number, post.failure().message);
+                    ++r.bad;
+                    return;
+                }
+                ++r.posts;
+                auto matches = set.evaluate(*post);
+                if (matches.empty())
+                    return;
+                ++r.flagged;
+                Alert alert;
+                alert.id = alert_id(post->platform, post->id);
+                alert.matches = std::move(matches);
+                summarise_matches(alert);
+                alert.post = std::move(*post);
+                if (o.json) {
+                    r.out += to_json(alert);
+                    r.out += '\n';
+                    return;
+                }
+                r.out += fmt::format("{}:{}: {} [{}] {}\n", name, number, alert.post.id,
+                                     to_string(alert.severity), fmt::join(alert.categories, ", "));
+                for (const auto& m : alert.matches)
+                    r.out += fmt::format("  {} ({}, {}): {}\n", m.rule, m.category,
+                                         to_string(m.severity), fmt::join(m.terms, ", "));
+                r.out += "  " + emphasise(alert.post.text, match_spans(alert), color) + "\n\n";
+            });
+            return r;
+        };
+    TestChunk total;
+    for_each_chunk<TestChunk>(file, work, [&](TestChunk&& r) {
+        std::fwrite(r.out.data(), 1, r.out.size(), stdout);
+        std::fwrite(r.errors.data(), 1, r.errors.size(), stderr);
+        total.posts += r.posts;
+        total.flagged += r.flagged;
+        total.bad += r.bad;
+    });
+    if (file != stdin)
+        std::fclose(file);
+    if (!o.json)
+        fmt::print(stderr, "{} post(s), {} flagged{}\n", total.posts, total.flagged,
+                   total.bad ? fmt::format(", {} unreadable line(s)", total.bad) : "");
+    return total.bad ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- stats
+
+struct Verdict {
+    std::size_t line = 0;
+    std::string id;
+    std::string text;
+    bool want = false;
+    std::vector<std::string> want_categories;
+    std::vector<std::string> got_categories;
+    std::vector<std::string> rules;
+};
+
+struct StatsChunk {
+    std::vector<Verdict> verdicts;
+    std::string errors;
+    std::size_t bad = 0;
+};
+
+// A sub-category counts for its parent: crime.theft.bicycle is crime.theft.
+bool covers(const std::vector<std::string>& wanted, const std::string& got) {
+    return std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
+        return got == w || (got.size() > w.size() && got.starts_with(w) && got[w.size()] == '.');
+    });
+}
+
+// One labelled line: {"post": Post, "label": {"flagged": bool, "categories": [...]}}.
+std::optional<std::string> read_labelled(std::string_view line, Post& post, Verdict& v) {
+    rapidjson::Document doc;
+    if (auto error = parse_json(line, doc, k_json_max_depth))
+        return error;
+    if (!doc.IsObject() || !doc.HasMember("post") || !doc.HasMember("label") ||
+        !doc["label"].IsObject())
+        return std::string("expected {\"post\": {...}, \"label\": {\"flagged\": ..., "
+                           "\"categories\": [...]}}");
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    doc["post"].Accept(writer);
+    auto parsed = post_from_json({buffer.GetString(), buffer.GetSize()});
+    if (!parsed)
+        return "post." + parsed.failure().message;
+    post = std::move(*parsed);
+    const auto& label = doc["label"];
+    if (!label.HasMember("flagged") || !label["flagged"].IsBool())
+        return std::string("label.flagged: must be true or false");
+    v.want = label["flagged"].GetBool();
+    if (label.HasMember("categories") && label["categories"].IsArray())
+        for (const auto& c : label["categories"].GetArray())
+            if (c.IsString())
+                v.want_categories.emplace_back(as_view(c));
+    return std::nullopt;
+}
+
+int run_stats(const RulesOptions& o) {
+    const RuleSet set = RuleSet::load(as_paths(o.paths));
+    const auto [file, name] = open_posts(o.posts);
+    const std::function<StatsChunk(std::string_view, std::size_t)> work =
+        [&, name = name](std::string_view chunk, std::size_t first) {
+            StatsChunk r;
+            each_line(chunk, first, [&](std::string_view line, std::size_t number) {
+                if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+                    return;
+                Post post;
+                Verdict v;
+                if (auto error = read_labelled(line, post, v)) {
+                    r.errors += fmt::format("{}:{}: {}\n", name, number, *error);
+                    ++r.bad;
+                    return;
+                }
+                v.line = number;
+                Alert alert;
+                alert.matches = set.evaluate(post);
+                summarise_matches(alert);
+                v.got_categories = std::move(alert.categories);
+                for (const auto& m : alert.matches)
+                    v.rules.push_back(m.rule);
+                v.id = post.id;
+                v.text = post.text;
+                r.verdicts.push_back(std::move(v));
+            });
+            return r;
+        };
+    std::vector<Verdict> all;
+    std::size_t bad = 0;
+    for_each_chunk<StatsChunk>(file, work, [&](StatsChunk&& r) {
+        std::fwrite(r.errors.data(), 1, r.errors.size(), stderr);
+        bad += r.bad;
+        std::move(r.verdicts.begin(), r.verdicts.end(), std::back_inserter(all));
+    });
+    if (file != stdin)
+        std::fclose(file);
+
+    std::size_t tp = 0, fp = 0, fn = 0, tn = 0, category_right = 0;
+    struct Counts {
+        std::size_t tp = 0, fp = 0, fn = 0;
+    };
+    std::map<std::string, Counts> per_category;
+    std::string false_positives, false_negatives, wrong_category;
+    const auto excerpt = [](const std::string& text) {
+        std::string one = text.substr(0, 110);
+        std::replace(one.begin(), one.end(), '\n', ' ');
+        return one + (text.size() > 110 ? "…" : "");
+    };
+    for (const auto& v : all) {
+        const bool got = !v.rules.empty();
+        for (const auto& c : v.got_categories)
+            ++(covers(v.want_categories, c) ? per_category[c].tp : per_category[c].fp);
+        for (const auto& c : v.want_categories)
+            if (std::none_of(v.got_categories.begin(), v.got_categories.end(),
+                             [&](const std::string& got) { return covers({c}, got); }))
+                ++per_category[c].fn;
+        if (got && v.want) {
+            ++tp;
+            const bool right =
+                std::any_of(v.got_categories.begin(), v.got_categories.end(),
+                            [&](const std::string& c) { return covers(v.want_categories, c); });
+            category_right += right;
+            if (!right)
+                wrong_category +=
+                    fmt::format("  {}:{}: wanted {}, got {} ({}): {}\n", name, v.line,
+                                fmt::join(v.want_categories, ","), fmt::join(v.got_categories, ","),
+                                fmt::join(v.rules, ","), excerpt(v.text));
+        } else if (got) {
+            ++fp;
+            false_positives += fmt::format("  {}:{}: {} ({}): {}\n", name, v.line,
+                                           fmt::join(v.got_categories, ","),
+                                           fmt::join(v.rules, ","), excerpt(v.text));
+        } else if (v.want) {
+            ++fn;
+            false_negatives += fmt::format("  {}:{}: wanted {}: {}\n", name, v.line,
+                                           fmt::join(v.want_categories, ","), excerpt(v.text));
         } else {
-            out += fmt::format("{}:{}: {} [{}] {}\n", name, number, alert.post.id,
-                               to_string(alert.severity), fmt::join(alert.categories, ", "));
-            for (const auto& m : alert.matches) {
-                out += fmt::format("  {} ({}, {}): {}\n", m.rule, m.category, to_string(m.severity),
-                                   fmt::join(m.terms, ", "));
-            }
-            out += "  " + emphasise(alert.post.text, match_spans(alert), color) + "\n\n";
-        }
-        if (out.size() > (1u << 16)) {
-            std::fwrite(out.data(), 1, out.size(), stdout);
-            out.clear();
+            ++tn;
         }
     }
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    if (!o.json)
-        fmt::print(stderr, "{} post(s), {} flagged{}\n", posts, flagged,
-                   bad ? fmt::format(", {} unreadable line(s)", bad) : "");
+    const auto ratio = [](std::size_t a, std::size_t b) {
+        return b == 0 ? 1.0 : static_cast<double>(a) / static_cast<double>(b);
+    };
+    const double precision = ratio(tp, tp + fp), recall = ratio(tp, tp + fn);
+    const double accuracy = ratio(category_right, tp);
+    if (o.json) {
+        fmt::print("{{\"posts\":{},\"flagged\":{},\"true_positives\":{},\"false_positives\":{},"
+                   "\"false_negatives\":{},\"true_negatives\":{},\"precision\":{:.4f},"
+                   "\"recall\":{:.4f},\"category_accuracy\":{:.4f}}}\n",
+                   all.size(), tp + fp, tp, fp, fn, tn, precision, recall, accuracy);
+    } else {
+        fmt::print("{} labelled post(s): {} flagged by the rules, {} by the labels\n", all.size(),
+                   tp + fp, tp + fn);
+        fmt::print("precision          {:.3f}  ({} of {} flagged posts should be)\n", precision, tp,
+                   tp + fp);
+        fmt::print("recall             {:.3f}  ({} of {} labelled posts found)\n", recall, tp,
+                   tp + fn);
+        fmt::print("category accuracy  {:.3f}  ({} of {} found posts carry a labelled category)\n",
+                   accuracy, category_right, tp);
+        fmt::print("\n{:<28} {:>5} {:>5} {:>5}\n", "category", "right", "extra", "miss");
+        for (const auto& [category, c] : per_category)
+            fmt::print("{:<28} {:>5} {:>5} {:>5}\n", category, c.tp, c.fp, c.fn);
+        if (!false_positives.empty())
+            fmt::print("\nfalse positives:\n{}", false_positives);
+        if (!false_negatives.empty())
+            fmt::print("\nfalse negatives:\n{}", false_negatives);
+        if (!wrong_category.empty())
+            fmt::print("\nfound, wrong category:\n{}", wrong_category);
+    }
     return bad ? 1 : 0;
 }
 
@@ -125,6 +308,26 @@ void add_rules(CLI::App& app, Command& run) {
     t->callback([test, &run] {
         run = [test] {
             return run_test(*test);
+        };
+    });
+
+    auto stats = std::make_shared<RulesOptions>();
+    auto* st = rules->add_subcommand(
+        "stats", "measure rules against labelled posts: precision, recall, category accuracy, "
+                 "and the posts they get wrong");
+    st->add_option("-r,--rules", stats->paths, "rule file or directory (repeat for more)")
+        ->required()
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    st->add_option(
+          "labelled", stats->posts,
+          "JSON lines {\"post\": Post, \"label\": {\"flagged\": ..., \"categories\": [...]}}, or -")
+        ->required();
+    st->add_flag("--json", stats->json, "print the figures as one JSON object");
+    st->callback([stats, &run] {
+        run = [stats] {
+            return run_stats(*stats);
         };
     });
 }

@@ -85,6 +85,9 @@ public:
         if (!it->value.IsString())
             return fail(name, "must be a string");
         out.assign(it->value.GetString(), it->value.GetStringLength());
+        // Escapes can still encode lone surrogates: never pass them on.
+        if (!is_valid_utf8(out))
+            out = sanitize_utf8(out);
     }
     void boolean(const char* name, bool& out) {
         const auto it = m_object.FindMember(name);

@@ -2,25 +2,37 @@
 
 #include <utf8proc.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace wijkwacht {
 
-bool is_valid_utf8(std::string_view text) {
-    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-    auto remaining = static_cast<utf8proc_ssize_t>(text.size());
-    while (remaining > 0) {
-        if (*p < 0x80) {
-            ++p;
-            --remaining;
+std::size_t first_invalid_utf8(std::string_view text) {
+    const auto* data = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+    const std::size_t size = text.size();
+    std::size_t pos = 0;
+    while (pos < size) {
+        // Eight ASCII bytes at a time: the common case.
+        if (pos + 8 <= size) {
+            std::uint64_t block;
+            std::memcpy(&block, data + pos, 8);
+            if ((block & 0x8080808080808080ULL) == 0) {
+                pos += 8;
+                continue;
+            }
+        }
+        if (data[pos] < 0x80) {
+            ++pos;
             continue;
         }
         utf8proc_int32_t cp = 0;
-        const utf8proc_ssize_t n = utf8proc_iterate(p, remaining, &cp);
+        const utf8proc_ssize_t n =
+            utf8proc_iterate(data + pos, static_cast<utf8proc_ssize_t>(size - pos), &cp);
         if (n <= 0)
-            return false;
-        p += n;
-        remaining -= n;
+            return pos;
+        pos += static_cast<std::size_t>(n);
     }
-    return true;
+    return std::string_view::npos;
 }
 
 std::string sanitize_utf8(std::string_view text) {

@@ -5,9 +5,12 @@
 
 namespace wijkwacht {
 
-// True when `text` is well-formed UTF-8 (no overlongs, surrogates or
-// code points past U+10FFFF).
-bool is_valid_utf8(std::string_view text);
+// The offset of the first ill-formed UTF-8 sequence (overlong, surrogate,
+// past U+10FFFF, truncated), or npos when `text` is well-formed.
+std::size_t first_invalid_utf8(std::string_view text);
+inline bool is_valid_utf8(std::string_view text) {
+    return first_invalid_utf8(text) == std::string_view::npos;
+}
 
 // `text` with every ill-formed sequence replaced by U+FFFD and NUL removed.
 std::string sanitize_utf8(std::string_view text);
