@@ -39,9 +39,8 @@ void for_each_chunk(std::FILE* in, const std::function<Result(std::string_view, 
     const auto launch = [&](std::string chunk) {
         const std::size_t first = line;
         line += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
-        pending.push_back(std::async(std::launch::async, [&work, first, c = std::move(chunk)] {
-            return work(c, first);
-        }));
+        pending.push_back(std::async(
+            std::launch::async, [&work, first, c = std::move(chunk)] { return work(c, first); }));
         while (pending.size() > 2 * threads) {
             sink(pending.front().get());
             pending.pop_front();

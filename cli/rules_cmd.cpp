@@ -222,7 +222,7 @@ int run_stats(const RulesOptions& o) {
             ++(covers(v.want_categories, c) ? per_category[c].tp : per_category[c].fp);
         for (const auto& c : v.want_categories)
             if (std::none_of(v.got_categories.begin(), v.got_categories.end(),
-                             [&](const std::string& got) { return covers({c}, got); }))
+                             [&](const std::string& flagged) { return covers({c}, flagged); }))
                 ++per_category[c].fn;
         if (got && v.want) {
             ++tp;
