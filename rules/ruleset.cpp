@@ -136,8 +136,9 @@ private:
         const std::size_t errors_before = m_errors.size();
         const toml::node* query_node = nullptr;
         std::string severity = "medium";
-        for (const auto& [key, node] : table) {
+        for (const auto& [key, value] : table) {
             const auto k = key.str();
+            const toml::node& node = value; // a lambda may not capture a structured binding (clang 14)
             const auto text = [&](std::string& out) {
                 if (const auto* s = node.as_string())
                     out = s->get();
