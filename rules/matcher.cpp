@@ -16,19 +16,68 @@ namespace {
 
 std::atomic<std::uint64_t> g_next_matcher_id{1};
 
-// Positive terms: those that can make the query true (not under NOT).
-void positive_terms(const Node& node, std::vector<const TermPattern*>& out) {
-    if (node.kind == Node::Kind::negate)
-        return;
-    for (const auto& word : node.words)
-        out.push_back(&word);
-    for (const auto& child : node.children)
-        positive_terms(*child, out);
+// A guess at how often a term occurs in text: short words and wildcards are
+// common, long words rare. Only used to choose between equivalent triggers.
+double commonness(const TermPattern& term) {
+    const double length = static_cast<double>(std::max<std::size_t>(term.norm.size(), 1));
+    const double wildcard = term.wildcard == Wildcard::none    ? 1.0
+                            : term.wildcard == Wildcard::infix ? 8.0
+                                                               : 4.0;
+    return wildcard / (length * length);
+}
+
+// Triggers: terms at least one of which occurs in every post the query
+// matches. A rule is evaluated only when a trigger occurred. Where all
+// parts of a node must hold (AND, NEAR, the words of a phrase) one part's
+// triggers suffice: the rarest-looking. Returns false when the node can hold
+// without any term (a field, a NOT).
+bool triggers(const Node& node, std::vector<const TermPattern*>& out, double& cost) {
+    switch (node.kind) {
+    case Node::Kind::term:
+    case Node::Kind::phrase: {
+        const TermPattern* best = &node.words.front();
+        for (const auto& word : node.words)
+            if (commonness(word) < commonness(*best))
+                best = &word;
+        out.push_back(best);
+        cost += commonness(*best);
+        return true;
+    }
+    case Node::Kind::any_of:
+        for (const auto& child : node.children)
+            if (!triggers(*child, out, cost))
+                return false;
+        return true;
+    case Node::Kind::all_of:
+    case Node::Kind::near: {
+        std::vector<const TermPattern*> best;
+        double best_cost = 0;
+        bool found = false;
+        for (const auto& child : node.children) {
+            std::vector<const TermPattern*> mine;
+            double my_cost = 0;
+            if (!triggers(*child, mine, my_cost))
+                continue;
+            if (!found || my_cost < best_cost) {
+                best = std::move(mine);
+                best_cost = my_cost;
+                found = true;
+            }
+        }
+        out.insert(out.end(), best.begin(), best.end());
+        cost += best_cost;
+        return found;
+    }
+    case Node::Kind::negate:
+    case Node::Kind::field:
+        return false;
+    }
+    return false;
 }
 
 struct ScanContext {
     const std::vector<std::vector<std::uint32_t>>* literal_terms;
-    const std::vector<std::uint32_t>* literal_length;
+    const std::vector<std::uint8_t>* literal_last;
     const void* terms;
     const TextIndex* index;
     std::vector<std::pair<std::uint32_t, std::uint32_t>>* hits;
@@ -41,6 +90,22 @@ Matcher::Matcher(const std::vector<Node*>& queries)
     : m_id(g_next_matcher_id.fetch_add(1)), m_rule_count(queries.size()) {
     std::map<std::tuple<std::string, Wildcard, Scope>, std::uint32_t> term_ids;
     std::map<std::string, std::uint32_t, std::less<>> literal_ids;
+    // Words stand between spaces in the folded text (" w1 w2 "), so the
+    // spaces in a literal are its word boundaries: " w " a whole word,
+    // " w" a prefix, "w " a suffix, "w" anywhere inside.
+    const auto literal_of = [](const TermPattern& term) {
+        switch (term.wildcard) {
+        case Wildcard::none:
+            return " " + term.norm + " ";
+        case Wildcard::prefix:
+            return " " + term.norm;
+        case Wildcard::suffix:
+            return term.norm + " ";
+        case Wildcard::infix:
+            return term.norm;
+        }
+        return term.norm;
+    };
     std::vector<std::string> literals;
     for (std::uint32_t rule = 0; rule < queries.size(); ++rule) {
         Node* query = queries[rule];
@@ -53,26 +118,27 @@ Matcher::Matcher(const std::vector<Node*>& queries)
             auto [it, fresh] =
                 term_ids.try_emplace(key, static_cast<std::uint32_t>(m_terms.size()));
             if (fresh) {
-                m_terms.push_back({term->wildcard, term->scope});
+                m_terms.push_back(term->scope);
                 m_term_rules.emplace_back();
-                auto [lit, new_literal] = literal_ids.try_emplace(
-                    term->norm, static_cast<std::uint32_t>(literals.size()));
+                std::string literal = literal_of(*term);
+                auto [lit, new_literal] =
+                    literal_ids.try_emplace(literal, static_cast<std::uint32_t>(literals.size()));
                 if (new_literal) {
-                    literals.push_back(term->norm);
+                    m_literal_last.push_back(literal.back() == ' ' ? 2 : 1);
+                    literals.push_back(std::move(literal));
                     m_literal_terms.emplace_back();
-                    m_literal_length.push_back(static_cast<std::uint32_t>(term->norm.size()));
                 }
                 m_literal_terms[lit->second].push_back(it->second);
             }
             term->id = it->second;
         }
-        if (!needs_term(*query)) {
+        std::vector<const TermPattern*> trigger;
+        double cost = 0;
+        if (!triggers(*query, trigger, cost)) {
             m_always.push_back(rule);
             continue;
         }
-        std::vector<const TermPattern*> positive;
-        positive_terms(*query, positive);
-        for (const TermPattern* term : positive) {
+        for (const TermPattern* term : trigger) {
             auto& rules = m_term_rules[term->id];
             if (rules.empty() || rules.back() != rule)
                 rules.push_back(rule);
@@ -127,40 +193,18 @@ std::span<const std::uint32_t> Matcher::Scratch::of(const TermPattern& term) con
 int Matcher::on_match(unsigned id, unsigned long long, unsigned long long to, unsigned,
                       void* context) {
     auto& ctx = *static_cast<ScanContext*>(context);
-    const auto& terms = *static_cast<const std::vector<TermInfo>*>(ctx.terms);
-    const auto end = static_cast<std::uint32_t>(to);
-    const auto start = end - (*ctx.literal_length)[id];
+    const auto& scopes = *static_cast<const std::vector<Scope>*>(ctx.terms);
+    // The literal's last letter; its spaces already checked the boundaries.
+    const auto last = static_cast<std::uint32_t>(to) - (*ctx.literal_last)[id];
     const auto& tokens = ctx.index->tokens();
-    // A literal holds no space, so it lies inside the token that holds its end.
-    if (end <= tokens[ctx.token].norm_begin)
-        ctx.token = static_cast<std::uint32_t>(ctx.index->token_at(start)); // out of order
-    while (tokens[ctx.token].norm_end < end)
+    if (last < tokens[ctx.token].norm_begin)
+        ctx.token = static_cast<std::uint32_t>(ctx.index->token_at(last)); // out of order
+    while (tokens[ctx.token].norm_end <= last)
         ++ctx.token;
     const std::uint32_t t = ctx.token;
-    const Token& token = tokens[t];
-    const bool at_start = start == token.norm_begin;
-    const bool at_end = end == token.norm_end;
-    for (const std::uint32_t term : (*ctx.literal_terms)[id]) {
-        const TermInfo& info = terms[term];
-        bool ok = false;
-        switch (info.wildcard) {
-        case Wildcard::none:
-            ok = at_start && at_end;
-            break;
-        case Wildcard::prefix:
-            ok = at_start;
-            break;
-        case Wildcard::suffix:
-            ok = at_end;
-            break;
-        case Wildcard::infix:
-            ok = true;
-            break;
-        }
-        if (!ok || !scope_matches(info.scope, token.kind))
-            continue;
-        ctx.hits->emplace_back(term, t);
-    }
+    for (const std::uint32_t term : (*ctx.literal_terms)[id])
+        if (scope_matches(scopes[term], tokens[t].kind))
+            ctx.hits->emplace_back(term, t);
     return 0;
 }
 
@@ -184,8 +228,8 @@ void Matcher::scan(const TextIndex& index, Scratch& s) const {
     s.m_tokens.clear();
     s.m_candidates.clear();
     const std::string& text = index.normalized();
-    if (m_db && !text.empty()) {
-        ScanContext context{&m_literal_terms, &m_literal_length, &m_terms, &index, &s.m_hits};
+    if (m_db && index.size() > 0) {
+        ScanContext context{&m_literal_terms, &m_literal_last, &m_terms, &index, &s.m_hits};
         hs_scan(m_db, text.data(), static_cast<unsigned>(text.size()), 0, s.m_hs,
                 &Matcher::on_match, &context);
     }

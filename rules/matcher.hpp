@@ -1,9 +1,10 @@
 #pragma once
 
-// The compiled matcher: every literal of every rule's terms in one
-// Vectorscan database, scanned once over a post's normalised words. Each
-// literal hit is classified by word boundaries (whole word, prefix, suffix,
-// inside) and scope (word, hashtag, mention) into term occurrences; only the
+// The compiled matcher: every term of every rule as one literal in one
+// Vectorscan database, scanned once over a post's normalised words. The
+// spaces around words in the folded text make the word boundaries part of
+// each literal (" word " whole, " word" prefix, "word " suffix); each hit is
+// checked for scope (word, hashtag, mention) into term occurrences; only the
 // rules whose positive terms occurred (and the few that need no term) are
 // then evaluated. Built once per (re)load; scanning needs per-thread
 // scratch only, so one Matcher serves any number of threads.
@@ -64,19 +65,16 @@ public:
     std::size_t database_bytes() const;
 
 private:
-    struct TermInfo {
-        Wildcard wildcard;
-        Scope scope;
-    };
     static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                         void* context);
 
     std::uint64_t m_id;
     hs_database* m_db = nullptr;
-    std::vector<TermInfo> m_terms;
-    std::vector<std::vector<std::uint32_t>> m_term_rules;    // term -> rules it can make true
+    std::vector<Scope> m_terms;                              // by term id
+    std::vector<std::vector<std::uint32_t>> m_term_rules;    // term -> rules it triggers
     std::vector<std::vector<std::uint32_t>> m_literal_terms; // literal -> terms
-    std::vector<std::uint32_t> m_literal_length;
+    std::vector<std::uint8_t>
+        m_literal_last;                  // literal end to its last letter: 1, or 2 after a space
     std::vector<std::uint32_t> m_always; // rules that need no term
     std::size_t m_rule_count = 0;
 };

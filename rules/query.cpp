@@ -677,25 +677,6 @@ std::span<const std::uint32_t> ScanOccurrences::of(const TermPattern& term) cons
     return it->second;
 }
 
-bool needs_term(const Node& node) {
-    switch (node.kind) {
-    case Node::Kind::term:
-    case Node::Kind::phrase:
-    case Node::Kind::near:
-        return true;
-    case Node::Kind::all_of:
-        return std::any_of(node.children.begin(), node.children.end(),
-                           [](const auto& child) { return needs_term(*child); });
-    case Node::Kind::any_of:
-        return std::all_of(node.children.begin(), node.children.end(),
-                           [](const auto& child) { return needs_term(*child); });
-    case Node::Kind::negate:
-    case Node::Kind::field:
-        return false;
-    }
-    return false;
-}
-
 void collect_terms(Node& node, std::vector<TermPattern*>& out) {
     for (auto& word : node.words)
         out.push_back(&word);

@@ -97,9 +97,7 @@ struct Hit {
 // True if the query matches; positive hits are appended to `hits`.
 bool evaluate(const Node& root, const EvalContext& context, std::vector<Hit>& hits);
 
-// Terms that can make the query true; a query that can be true with none
-// of them (say `has:video -x`) needs no term to occur.
-bool needs_term(const Node& node);
+// Every term of the query, NOT or not.
 void collect_terms(Node& node, std::vector<TermPattern*>& out);
 
 // The reference path, without a compiled matcher: occurrences are found by

@@ -138,7 +138,8 @@ private:
         std::string severity = "medium";
         for (const auto& [key, value] : table) {
             const auto k = key.str();
-            const toml::node& node = value; // a lambda may not capture a structured binding (clang 14)
+            const toml::node& node =
+                value; // a lambda may not capture a structured binding (clang 14)
             const auto text = [&](std::string& out) {
                 if (const auto* s = node.as_string())
                     out = s->get();

@@ -92,7 +92,7 @@ bool word_at(std::string_view text, std::size_t pos) {
 } // namespace
 
 void TextIndex::build(std::string_view text) {
-    m_normalized.clear();
+    m_normalized.assign(1, ' ');
     m_tokens.clear();
     m_normalized.reserve(text.size() + 16);
     std::size_t pos = 0;
@@ -114,8 +114,6 @@ void TextIndex::build(std::string_view text) {
             }
         }
         // A word: fold code points until the next separator.
-        if (!m_tokens.empty())
-            m_normalized += ' ';
         const std::size_t start = pos;
         const auto norm_begin = static_cast<std::uint32_t>(m_normalized.size());
         while (true) {
@@ -153,12 +151,9 @@ void TextIndex::build(std::string_view text) {
         }
         Token token{norm_begin, static_cast<std::uint32_t>(m_normalized.size()), start, pos,
                     TokenKind::word};
-        if (token.norm_begin == token.norm_end) {
-            // Only ignorables: no word. Drop the separator added for it.
-            if (!m_tokens.empty())
-                m_normalized.pop_back();
-            continue;
-        }
+        if (token.norm_begin == token.norm_end)
+            continue; // only ignorables: no word
+        m_normalized += ' ';
         // '#' or '@' directly before the word, itself not preceded by a word
         // character, makes a hashtag or a mention.
         if (start > 0 && (text[start - 1] == '#' || text[start - 1] == '@') &&

@@ -40,7 +40,8 @@ public:
         const Token& t = m_tokens[i];
         return {m_normalized.data() + t.norm_begin, t.norm_end - t.norm_begin};
     }
-    // The normalised words, separated by one space.
+    // The normalised words, each followed by one space, after a leading
+    // space: " w1 w2 ". Every word is then " word " in this buffer.
     const std::string& normalized() const { return m_normalized; }
     // The token whose normalised word contains `offset`.
     std::size_t token_at(std::uint32_t offset) const;

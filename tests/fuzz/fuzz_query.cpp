@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     static const char* k_texts[] = {
-        "Inbraak bij #woninginbraak, @wijkagent@x.nl: fiets gestolen! Wie herkent de dader?",
-        "", "ＩＮＢＲＡＡＫ in\u00ADbraak café \xFF\xFE", "a b c d e f g h i j k l m n o p"};
+        "Inbraak bij #woninginbraak, @wijkagent@x.nl: fiets gestolen! Wie herkent de dader?", "",
+        "ＩＮＢＲＡＡＫ in\u00ADbraak café \xFF\xFE", "a b c d e f g h i j k l m n o p"};
     const Matcher matcher({parsed.root.get()});
     Matcher::Scratch scratch;
     TextIndex index;
@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         matcher.scan(index, scratch);
         const bool candidate = !scratch.candidates().empty();
         hits.clear();
-        const bool got = candidate && evaluate(*parsed.root, EvalContext{post, index, scratch}, hits);
+        const bool got =
+            candidate && evaluate(*parsed.root, EvalContext{post, index, scratch}, hits);
         if (want != got)
             std::abort(); // the compiled path must agree with the reference
         for (const auto& hit : hits)

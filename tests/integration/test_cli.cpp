@@ -159,3 +159,46 @@ TEST_CASE("keygen writes a CURVE pair in the ZeroMQ certificate format, secret 0
     r = run(dir, {"keygen", keys.string(), "Anna Smit"});
     CHECK(r.status == 2);
 }
+
+TEST_CASE("rules stats: precision, recall, category accuracy and the posts it gets wrong") {
+    TempDir dir;
+    write_text(dir.path() / "rules.toml", std::string(k_rules));
+    write_text(
+        dir.path() / "labelled.jsonl",
+        R"({"post":{"id":"1","text":"Woninginbraak gemeld"},"label":{"flagged":true,"categories":["crime.burglary"]}})"
+        "\n"
+        R"({"post":{"id":"2","text":"Mijn fiets is gestolen"},"label":{"flagged":true,"categories":["crime.theft"]}})"
+        "\n"
+        R"({"post":{"id":"3","text":"Er is ingebroken"},"label":{"flagged":false,"categories":[]}})"
+        "\n"
+        R"({"post":{"id":"4","text":"Auto weg"},"label":{"flagged":true,"categories":["crime.theft"]}})"
+        "\n"
+        R"({"post":{"id":"5","text":"Inbraak"},"label":{"flagged":true,"categories":["crime.theft"]}})"
+        "\n"
+        R"({"post":{"id":"6","text":"Koffie"},"label":{"flagged":false,"categories":[]}})"
+        "\n");
+    const auto labelled = (dir.path() / "labelled.jsonl").string();
+    auto r = run(dir, {"rules", "stats", "--json", "--rules", (dir.path() / "rules.toml").string(),
+                       labelled});
+    CHECK(r.status == 0);
+    // flagged: 1 (right), 2 (right, sub-category counts), 3 (false positive), 5 (wrong category);
+    // missed: 4
+    CHECK(r.output == "{\"posts\":6,\"flagged\":4,\"true_positives\":3,\"false_positives\":1,"
+                      "\"false_negatives\":1,\"true_negatives\":1,\"precision\":0.7500,"
+                      "\"recall\":0.7500,\"category_accuracy\":0.6667}\n");
+    r = run(dir, {"rules", "stats", "--rules", (dir.path() / "rules.toml").string(), labelled});
+    CHECK(r.output.find("precision          0.750  (3 of 4 flagged posts should be)") !=
+          std::string::npos);
+    CHECK(r.output.find("false positives:\n  " + labelled +
+                        ":3: crime.burglary (inbraak): Er is ingebroken") != std::string::npos);
+    CHECK(r.output.find("false negatives:\n  " + labelled + ":4: wanted crime.theft: Auto weg") !=
+          std::string::npos);
+    CHECK(r.output.find("found, wrong category:\n  " + labelled +
+                        ":5: wanted crime.theft, got crime.burglary") != std::string::npos);
+
+    write_text(dir.path() / "bad.jsonl", "{\"post\":{\"id\":\"1\"}}\n");
+    r = run(dir, {"rules", "stats", "--rules", (dir.path() / "rules.toml").string(),
+                  (dir.path() / "bad.jsonl").string()});
+    CHECK(r.status == 1);
+    CHECK(r.output.find("bad.jsonl:1: expected {\"post\"") != std::string::npos);
+}

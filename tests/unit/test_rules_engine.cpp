@@ -5,7 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <filesystem>
 #include <string>
+#include <thread>
 
 using namespace wijkwacht;
 
@@ -247,4 +250,32 @@ TEST_CASE("rule file errors name file:line:col") {
     CHECK(error_for("rule = 1\n") == "r.toml:1:8: \"rule\" must be written as [[rule]] tables");
     CHECK(error_for("[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = \"\xFF\"\n")
               .find("r.toml:4:") == 0);
+}
+
+TEST_CASE("one RuleSet evaluates on several threads at once with the same results") {
+    const auto set =
+        RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
+    const std::vector<std::string> texts = {"Vannacht is er ingebroken bij een woning",
+                                            "Fiets gestolen bij het station",
+                                            "Wat een mooie dag",
+                                            "Overval op tankstation, wie herkent de dader?",
+                                            "Witnesses sought after a stabbing",
+                                            "Oplichters via WhatsApp"};
+    std::vector<std::vector<Match>> expected;
+    for (const auto& t : texts)
+        expected.push_back(set.evaluate(post_with(t)));
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 500; ++round) {
+                const std::size_t i = static_cast<std::size_t>(round + t) % texts.size();
+                if (set.evaluate(post_with(texts[i])) != expected[i])
+                    ++mismatches;
+            }
+        });
+    for (auto& thread : threads)
+        thread.join();
+    CHECK(mismatches == 0);
+    CHECK_FALSE(expected[0].empty());
 }
