@@ -15,8 +15,9 @@ using namespace wijkwacht;
 namespace {
 
 RuleSet one_rule(std::string_view query) {
-    return RuleSet::parse(fmt::format("[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = '''{}'''\n", query),
-                          "RULES.md");
+    return RuleSet::parse(
+        fmt::format("[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = '''{}'''\n", query),
+        "RULES.md");
 }
 
 bool fires(std::string_view query, std::string text, Post post = {}) {
@@ -108,8 +109,8 @@ TEST_CASE("RULES.md: fields") {
     CHECK_FALSE(fires("has:image", "x", p));
     CHECK_FALSE(fires("has:audio", "x", p));
     CHECK(fires("has:link", "zie https://x.example", p)); // a URL in the text
-    CHECK(fires("from:wijkagent_*", "x", p));            // wildcards
-    CHECK(fires("from:wijkagent_noord", "x", p));        // the part before @instance
+    CHECK(fires("from:wijkagent_*", "x", p));             // wildcards
+    CHECK(fires("from:wijkagent_noord", "x", p));         // the part before @instance
     CHECK(fires("source:politie-*", "x", p));
     CHECK(fires("platform:bluesky", "x", p));
     CHECK(fires("lang:nl", "x", p)); // nl also matches nl-BE
@@ -131,25 +132,28 @@ TEST_CASE("RULES.md: checks are errors with line and column") {
     CHECK(error_of("smell:x").find("unknown field") != std::string::npos);
     CHECK(error_of("has:smell").find("has:media|image|video|audio|link") != std::string::npos);
     CHECK(error_of("regex:/(/").find("regex:/(/:") != std::string::npos);
-    CHECK(error_of(std::string(101, '(') + "a" + std::string(101, ')')).find("nested more than 100") !=
-          std::string::npos);
+    CHECK(error_of(std::string(101, '(') + "a" + std::string(101, ')'))
+              .find("nested more than 100") != std::string::npos);
 }
 
 TEST_CASE("RULES.md: the default packs cover every category of the taxonomy") {
-    const auto packs = RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
+    const auto packs =
+        RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
     std::set<std::string> top;
     for (const auto& rule : packs.rules())
         for (const std::string category :
-             {"crime.burglary", "crime.theft", "crime.pickpocketing", "crime.robbery", "crime.violence",
-              "crime.threat", "crime.explosion", "crime.vandalism", "crime.drugs", "crime.fraud",
-              "crime.cyber", "crime.sexual", "public.missing", "public.witness_appeal", "footage.shared"})
+             {"crime.burglary", "crime.theft", "crime.pickpocketing", "crime.robbery",
+              "crime.violence", "crime.threat", "crime.explosion", "crime.vandalism", "crime.drugs",
+              "crime.fraud", "crime.cyber", "crime.sexual", "public.missing",
+              "public.witness_appeal", "footage.shared"})
             if (rule.category == category || rule.category.starts_with(category + "."))
                 top.insert(category);
     CHECK(top.size() == 15);
 }
 
 TEST_CASE("RULES.md: footage is a camera word together with an incident, not every photo") {
-    const auto packs = RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
+    const auto packs =
+        RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
     const auto categories = [&](std::string text, bool media) {
         Post p;
         p.platform = "mastodon";
@@ -161,24 +165,38 @@ TEST_CASE("RULES.md: footage is a camera word together with an incident, not eve
             out.insert(m.category);
         return out;
     };
-    CHECK(categories("Camerabeelden van de inbraak: herkent u de dader?", true).count("footage.shared"));
+    CHECK(categories("Camerabeelden van de inbraak: herkent u de dader?", true)
+              .count("footage.shared"));
     CHECK(categories("Wie herkent deze man?", true).count("footage.shared"));
     CHECK_FALSE(categories("Wat een mooie zonsondergang op de foto", true).count("footage.shared"));
     CHECK_FALSE(categories("Bekijk de video van de open dag", true).count("footage.shared"));
 }
 
 TEST_CASE("RULES.md: the packs leave out advice, statistics, idioms, films and sport") {
-    const auto packs = RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
-    for (const char* text : {"Tips om inbraak te voorkomen: sluit je ramen",
-                             "Het aantal woninginbraken is met 12 procent gedaald",
-                             "Die prijzen zijn echt diefstal", "Ajax steelt de show",
-                             "Net een film over een bankoverval gezien",
-                             "That price is daylight robbery", "Mijn hart is gestolen",
-                             "Onze kat is vermist"}) {
+    const auto packs =
+        RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
+    for (const char* text :
+         {"Tips om inbraak te voorkomen: sluit je ramen",
+          "Het aantal woninginbraken is met 12 procent gedaald", "Die prijzen zijn echt diefstal",
+          "Ajax steelt de show", "Net een film over een bankoverval gezien",
+          "That price is daylight robbery", "Mijn hart is gestolen", "Onze kat is vermist"}) {
         Post p;
         p.platform = "mastodon";
         p.text = text;
         CAPTURE(text);
         CHECK(packs.evaluate(p).empty());
     }
+}
+
+TEST_CASE("hostile rule files: a 10,000-term query and invalid UTF-8 compile or fail cleanly") {
+    std::string many = "w0";
+    for (int i = 1; i < 10000; ++i)
+        many += " OR w" + std::to_string(i);
+    const auto set = one_rule(many);
+    Post p;
+    p.text = "zeg w9999 en w17";
+    const auto matches = set.evaluate(p);
+    REQUIRE(matches.size() == 1);
+    CHECK(matches[0].spans.size() == 2);
+    CHECK(error_of("inbraak\xFF").find("RULES.md:4:") == 0);
 }
