@@ -397,7 +397,9 @@ Result<FetchResult> FeedConnector::parse(const HttpResponse& response, std::stri
     auto posts = parse_feed(response.body, context);
     if (!posts)
         return posts.failure();
-    return FetchResult{std::move(*posts), {}, false};
+    FetchResult result;
+    result.posts = std::move(*posts);
+    return result;
 }
 
 } // namespace wijkwacht

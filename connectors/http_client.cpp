@@ -347,6 +347,7 @@ void HttpClient::finish(std::unique_ptr<Transfer> t, int curl_code) {
     Failure failure;
     failure.message =
         fmt::format("{}: HTTP {}{}{}", where, status, reason.empty() ? "" : " ", reason);
+    failure.status = status;
     if (status == 429 || status == 503) {
         failure.kind = FailureKind::rate_limited;
         if (const auto value = t->response.header("Retry-After"))

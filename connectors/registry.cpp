@@ -1,5 +1,6 @@
 // The one table mapping a source "type" to its connector.
 #include "connectors/feed.hpp"
+#include "connectors/mastodon.hpp"
 #include "core/utf8.hpp"
 
 #include <wijkwacht/connector.hpp>
@@ -22,7 +23,10 @@ const Entry k_registry[] = {
      [](const SourceConfig& s) {
          return std::make_unique<FeedConnector>(s);
      }},
-    {"mastodon", nullptr},
+    {"mastodon",
+     [](const SourceConfig& s) {
+         return std::make_unique<MastodonConnector>(s);
+     }},
     {"bluesky", nullptr},
 };
 

@@ -253,6 +253,23 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                 {"instance", text_key(s.instance)},
                 {"account", text_key(s.account)},
                 {"hashtag", text_key(s.hashtag)},
+                {"access_token_file",
+                 [&](const toml::node& n, const std::string& k) {
+                     std::string file;
+                     if (in.string(n, k, file)) {
+                         s.access_token_file = in.path(file);
+                         present.insert("access_token_file");
+                     }
+                 }},
+                {"backfill",
+                 [&](const toml::node& n, const std::string& k) {
+                     const auto* value = n.as_integer();
+                     if (!value || value->get() < 0 || value->get() > 40)
+                         in.error(n.source(), k, "expects a number of statuses from 0 to 40");
+                     else
+                         s.backfill = static_cast<int>(value->get());
+                     present.insert("backfill");
+                 }},
                 {"actor", text_key(s.actor)},
                 {"appview", text_key(s.appview)},
                 {"interval",
@@ -285,7 +302,7 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
     // Which keys each type takes; the rest are mistakes.
     static const std::map<std::string, std::set<std::string>, std::less<>> k_type_keys = {
         {"feed", {"url"}},
-        {"mastodon", {"instance", "account", "hashtag"}},
+        {"mastodon", {"instance", "account", "hashtag", "access_token_file", "backfill"}},
         {"bluesky", {"actor", "appview"}},
     };
     const auto type = k_type_keys.find(s.type);
@@ -296,7 +313,8 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
         in.error(region, "source.type",
                  fmt::format("{}: unknown type \"{}\" (mastodon, bluesky or feed)", label, s.type));
     } else {
-        for (const auto& key : {"url", "instance", "account", "hashtag", "actor", "appview"})
+        for (const auto& key : {"url", "instance", "account", "hashtag", "access_token_file",
+                                "backfill", "actor", "appview"})
             if (present.count(key) && !type->second.count(key))
                 in.error(region, fmt::format("source.{}", key),
                          fmt::format("{}: does not apply to type \"{}\"", label, s.type));
@@ -319,6 +337,11 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
             if (s.account.empty() == s.hashtag.empty())
                 in.error(region, "source.account",
                          fmt::format("{}: give exactly one of account or hashtag", label));
+            std::error_code ec;
+            if (!s.access_token_file.empty() && !fs::is_regular_file(s.access_token_file, ec))
+                in.error(region, "source.access_token_file",
+                         fmt::format("{}: {} is not a readable file", label,
+                                     s.access_token_file.string()));
         } else if (s.type == "bluesky") {
             if (s.actor.empty())
                 in.error(region, "source.actor",

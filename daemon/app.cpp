@@ -166,11 +166,23 @@ void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse
                   stats.new_posts, stats.alerts);
     publish_pending();
     succeeded(*source);
+    auto delay = jitter(source->config.interval, 0.1);
+    if (parsed->not_before) {
+        // The server's rate limit is spent: no paging, and wait for the reset.
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *parsed->not_before - std::chrono::system_clock::now());
+        if (wait > delay) {
+            log::notice(component(source->config.name), "rate limit spent; next poll in {}",
+                        format_duration(wait));
+            finished_cycle(source, wait);
+            return;
+        }
+    }
     if (parsed->more && ++source->pages < k_max_pages_per_cycle) {
         poll(source);
         return;
     }
-    finished_cycle(source, jitter(source->config.interval, 0.1));
+    finished_cycle(source, delay);
 }
 
 void App::succeeded(Source& source) {
@@ -193,8 +205,10 @@ void App::failed(const std::shared_ptr<Source>& source, const Failure& failure) 
     delay = jitter(delay, 0.2);
     if (failure.retry_after)
         delay = std::max<std::chrono::milliseconds>(delay, *failure.retry_after);
-    log::warning(component(source->config.name), "poll failed ({}): {}; next try in {}",
-                 to_string(failure.kind), failure.message, format_duration(delay));
+    const std::string advice = source->connector->advice(failure, source->state.cursor);
+    log::warning(component(source->config.name), "poll failed ({}): {}{}; next try in {}",
+                 to_string(failure.kind), failure.message, advice.empty() ? "" : ": " + advice,
+                 format_duration(delay));
     if (source->failures == 1) {
         source->failing_since = now_rfc3339();
         ops_event(source->config.name, "failing", failure.message);

@@ -43,11 +43,13 @@ struct SourceConfig {
     std::string type;
     std::chrono::milliseconds interval = std::chrono::minutes(5);
     std::map<std::string, std::string> tags;
-    std::string url;                                     // feed
-    std::string instance;                                // mastodon
-    std::string account;                                 // mastodon
-    std::string hashtag;                                 // mastodon
-    std::string actor;                                   // bluesky
+    std::string url;                         // feed
+    std::string instance;                    // mastodon
+    std::string account;                     // mastodon
+    std::string hashtag;                     // mastodon
+    std::filesystem::path access_token_file; // mastodon, optional
+    int backfill = 20;                       // mastodon: statuses taken on the first run
+    std::string actor;                       // bluesky
     std::string appview = "https://public.api.bsky.app"; // bluesky
     std::string origin; // "file:line" of its [[source]] table, for messages
 };

@@ -9,6 +9,7 @@
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/post.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,8 @@ struct FetchResult {
     std::vector<Post> posts;
     std::string cursor; // the connector's opaque state after this response
     bool more = false;  // fetch again right away (paging)
+    // The server's rate limit is spent until then: poll no sooner.
+    std::optional<std::chrono::system_clock::time_point> not_before;
 };
 
 class Connector {
@@ -48,6 +51,9 @@ public:
     virtual HttpRequest next_request(std::string_view cursor) const = 0;
     virtual Result<FetchResult> parse(const HttpResponse& response,
                                       std::string_view cursor) const = 0;
+    // What an operator should do about a failed request, if the platform
+    // explains it (a 404 on an account lookup, a 401 from a closed instance).
+    virtual std::string advice(const Failure&, std::string_view /*cursor*/) const { return {}; }
 };
 
 // The registry: builds the connector for a source's type. Returns nullptr

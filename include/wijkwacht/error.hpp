@@ -41,6 +41,7 @@ struct Failure {
     FailureKind kind = FailureKind::transient;
     std::string message;
     std::optional<std::chrono::seconds> retry_after;
+    long status = 0; // the HTTP status, when a response caused it
 };
 
 std::string_view to_string(FailureKind kind);

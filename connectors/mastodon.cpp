@@ -1,0 +1,201 @@
+#include "connectors/mastodon.hpp"
+
+#include <wijkwacht/error.hpp>
+#include <wijkwacht/time.hpp>
+
+#include "connectors/html_text.hpp"
+#include "connectors/json_cursor.hpp"
+#include "core/json_util.hpp"
+#include "core/url.hpp"
+#include "core/utf8.hpp"
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace wijkwacht {
+
+namespace {
+
+std::string encode(std::string_view text) {
+    return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
+
+std::string str(const rapidjson::Value& object, const char* name) {
+    return std::string(json_string(object, name).value_or(""));
+}
+
+std::string timestamp(std::string_view text, const std::string& fallback) {
+    const auto t = parse_rfc3339(text);
+    return t ? format_rfc3339(*t) : fallback;
+}
+
+Media attachment(const rapidjson::Value& m) {
+    const std::string type = str(m, "type");
+    Media media;
+    media.kind = type == "image"                       ? MediaKind::image
+                 : type == "video" || type == "gifv" ? MediaKind::video
+                 : type == "audio"                     ? MediaKind::audio
+                                                       : MediaKind::link;
+    media.url = str(m, "url");
+    if (media.url.empty())
+        media.url = str(m, "remote_url"); // null while processing
+    media.preview_url = str(m, "preview_url");
+    if (media.url.empty())
+        media.url = media.preview_url;
+    media.description = collapse_whitespace(str(m, "description"));
+    return media;
+}
+
+} // namespace
+
+bool mastodon_id_less(std::string_view a, std::string_view b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+MastodonConnector::MastodonConnector(SourceConfig source) : m_source(std::move(source)) {
+    m_instance = m_source.instance;
+    while (!m_instance.empty() && m_instance.back() == '/')
+        m_instance.pop_back();
+    if (const auto parts = split_url(m_instance))
+        m_host = parts->host;
+    if (!m_source.access_token_file.empty()) {
+        std::ifstream in(m_source.access_token_file);
+        if (!in)
+            throw Error(fmt::format("source \"{}\": cannot read access_token_file {}", m_source.name,
+                                    m_source.access_token_file.string()));
+        std::ostringstream text;
+        text << in.rdbuf();
+        m_token = collapse_whitespace(text.str(), false);
+    }
+}
+
+HttpRequest MastodonConnector::next_request(std::string_view cursor_text) const {
+    const auto cursor = read_cursor(cursor_text);
+    HttpRequest request;
+    request.headers.emplace_back("Accept", "application/json");
+    if (!m_token.empty())
+        request.headers.emplace_back("Authorization", "Bearer " + m_token);
+    const auto min_id = cursor.find("min_id");
+    const bool resuming = min_id != cursor.end();
+    const int limit = resuming ? k_mastodon_page : std::clamp(m_source.backfill, 1, k_mastodon_page);
+    std::string query = fmt::format("?limit={}", limit);
+    if (resuming)
+        query += "&min_id=" + encode(min_id->second);
+    if (!m_source.hashtag.empty()) {
+        request.url = fmt::format("{}/api/v1/timelines/tag/{}{}", m_instance, encode(m_source.hashtag), query);
+        return request;
+    }
+    const auto account = cursor.find("account_id");
+    if (account == cursor.end())
+        request.url = fmt::format("{}/api/v1/accounts/lookup?acct={}", m_instance, encode(m_source.account));
+    else
+        request.url = fmt::format("{}/api/v1/accounts/{}/statuses{}", m_instance, encode(account->second), query);
+    return request;
+}
+
+Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
+                                             std::string_view cursor_text) const {
+    auto cursor = read_cursor(cursor_text);
+    rapidjson::Document doc;
+    if (auto error = parse_json(response.body, doc, 64))
+        return permanent_failure(fmt::format("not JSON: {}", *error));
+    FetchResult result;
+    if (m_source.hashtag.empty() && !cursor.count("account_id")) {
+        // The account lookup.
+        const auto id = json_string(doc, "id");
+        if (!doc.IsObject() || !id || id->empty())
+            return permanent_failure("account lookup: no \"id\" in the answer");
+        cursor["account_id"] = std::string(*id);
+        result.cursor = write_cursor(cursor);
+        result.more = true;
+        return result;
+    }
+    if (!doc.IsArray())
+        return permanent_failure("expected a JSON array of statuses");
+    const bool resuming = cursor.count("min_id") > 0;
+    std::string newest = resuming ? cursor["min_id"] : std::string();
+    for (const auto& status : doc.GetArray()) {
+        if (!status.IsObject())
+            continue;
+        const std::string status_id = str(status, "id");
+        if (!status_id.empty() && mastodon_id_less(newest, status_id))
+            newest = status_id;
+        // A boost carries the original in "reblog": that is the post.
+        const auto reblog = status.FindMember("reblog");
+        const bool boost = reblog != status.MemberEnd() && reblog->value.IsObject();
+        const rapidjson::Value& s = boost ? reblog->value : status;
+        Post post;
+        post.source = m_source.name;
+        post.platform = "mastodon";
+        post.id = str(s, "uri");
+        if (post.id.empty())
+            continue;
+        post.url = str(s, "url");
+        if (post.url.empty())
+            post.url = post.id;
+        post.fetched_at = response.fetched_at;
+        post.created_at = timestamp(str(s, "created_at"), response.fetched_at);
+        if (const auto account = s.FindMember("account");
+            account != s.MemberEnd() && account->value.IsObject()) {
+            const auto& a = account->value;
+            post.author.handle = str(a, "acct");
+            if (!post.author.handle.empty() && post.author.handle.find('@') == std::string::npos && !m_host.empty())
+                post.author.handle += "@" + m_host; // local accounts come without their domain
+            post.author.name = collapse_whitespace(str(a, "display_name"));
+            if (post.author.name.empty())
+                post.author.name = str(a, "username");
+            post.author.url = str(a, "url");
+        }
+        const std::string warning = collapse_whitespace(str(s, "spoiler_text"));
+        const std::string body = html_to_text(str(s, "content")).text;
+        post.text = warning.empty() ? body : body.empty() ? warning : warning + "\n" + body;
+        post.lang = str(s, "language");
+        const auto reply = s.FindMember("in_reply_to_id");
+        post.reply = reply != s.MemberEnd() && !reply->value.IsNull();
+        post.repost = boost;
+        if (const auto media = s.FindMember("media_attachments");
+            media != s.MemberEnd() && media->value.IsArray())
+            for (const auto& m : media->value.GetArray())
+                if (m.IsObject())
+                    if (auto item = attachment(m); !item.url.empty())
+                        post.media.push_back(std::move(item));
+        if (const auto card = s.FindMember("card"); card != s.MemberEnd() && card->value.IsObject()) {
+            Media link;
+            link.kind = MediaKind::link;
+            link.url = str(card->value, "url");
+            link.preview_url = str(card->value, "image");
+            link.description = collapse_whitespace(str(card->value, "title"));
+            if (!link.url.empty())
+                post.media.push_back(std::move(link));
+        }
+        post.tags = m_source.tags;
+        result.posts.push_back(std::move(post));
+    }
+    if (!newest.empty())
+        cursor["min_id"] = newest;
+    result.cursor = write_cursor(cursor);
+    // A full page after min_id means newer pages may follow.
+    result.more = resuming && doc.Size() >= static_cast<rapidjson::SizeType>(k_mastodon_page);
+    if (const auto remaining = response.header("X-RateLimit-Remaining"); remaining && *remaining == "0")
+        if (const auto reset = response.header("X-RateLimit-Reset"))
+            if (const auto when = parse_rfc3339(*reset))
+                result.not_before = *when;
+    return result;
+}
+
+std::string MastodonConnector::advice(const Failure& failure, std::string_view cursor_text) const {
+    const auto cursor = read_cursor(cursor_text);
+    if (failure.status == 404 && m_source.hashtag.empty() && !cursor.count("account_id"))
+        return fmt::format("the instance does not know the account \"{}\" (it finds only accounts "
+                           "it has seen; check the spelling, or use the account's home instance)",
+                           m_source.account);
+    if (failure.status == 401 || failure.status == 403)
+        return "the instance refuses anonymous access: give the source an access_token_file";
+    return {};
+}
+
+} // namespace wijkwacht

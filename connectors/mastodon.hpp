@@ -1,0 +1,34 @@
+#pragma once
+
+// type = "mastodon": an account's public statuses (resolved once with
+// /api/v1/accounts/lookup) or a hashtag timeline. Resumes with min_id (the
+// page right after the newest seen; since_id would skip posts when more than
+// a page arrived), pages forward while full pages keep coming, and takes a
+// bounded backfill on the first run. Boosts are the original post, marked
+// as a repost. A pure parser of bytes.
+
+#include <wijkwacht/connector.hpp>
+
+namespace wijkwacht {
+
+inline constexpr int k_mastodon_page = 40; // the API's maximum
+
+class MastodonConnector final : public Connector {
+public:
+    // Reads source.access_token_file if set. Throws Error if it cannot.
+    explicit MastodonConnector(SourceConfig source);
+    HttpRequest next_request(std::string_view cursor) const override;
+    Result<FetchResult> parse(const HttpResponse& response, std::string_view cursor) const override;
+    std::string advice(const Failure& failure, std::string_view cursor) const override;
+
+private:
+    SourceConfig m_source;
+    std::string m_instance; // without a trailing slash
+    std::string m_host;     // for handles of local accounts
+    std::string m_token;
+};
+
+// Mastodon ids are decimal strings: longer is newer, then lexical order.
+bool mastodon_id_less(std::string_view a, std::string_view b);
+
+} // namespace wijkwacht

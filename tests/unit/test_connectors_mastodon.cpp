@@ -1,0 +1,212 @@
+#include <wijkwacht/time.hpp>
+
+#include "connectors/json_cursor.hpp"
+#include "connectors/mastodon.hpp"
+
+#include "tests/support/files.hpp"
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <set>
+
+using namespace wijkwacht;
+using wijkwacht::test::fixture;
+using wijkwacht::test::read_file;
+
+namespace {
+
+SourceConfig account_source() {
+    SourceConfig s;
+    s.name = "wijkagent-centrum";
+    s.type = "mastodon";
+    s.instance = "https://mastodon.example/";
+    s.account = "wijkagent_centrum";
+    s.tags = {{"region", "centrum"}};
+    return s;
+}
+
+HttpResponse response(std::string body) {
+    HttpResponse r;
+    r.status = 200;
+    r.fetched_at = "2026-11-29T10:00:00Z";
+    r.body = std::move(body);
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("mastodon: look the account up once, backfill one page, then resume with min_id") {
+    const MastodonConnector c(account_source());
+    auto request = c.next_request("");
+    CHECK(request.url == "https://mastodon.example/api/v1/accounts/lookup?acct=wijkagent_centrum");
+
+    const auto lookup = c.parse(response(read_file(fixture("mastodon/account_lookup.json"))), "");
+    REQUIRE(lookup.ok());
+    CHECK(lookup->posts.empty());
+    CHECK(lookup->more);
+    CHECK(read_cursor(lookup->cursor).at("account_id") == "109876543210");
+
+    request = c.next_request(lookup->cursor);
+    CHECK(request.url == "https://mastodon.example/api/v1/accounts/109876543210/statuses?limit=20");
+
+    const auto page = c.parse(response(read_file(fixture("mastodon/statuses.json"))), lookup->cursor);
+    REQUIRE(page.ok());
+    CHECK_FALSE(page->more); // the first run takes one page only
+    const auto cursor = read_cursor(page->cursor);
+    CHECK(cursor.at("min_id") == "113500000000000012");
+    CHECK(cursor.at("account_id") == "109876543210");
+    CHECK(c.next_request(page->cursor).url ==
+          "https://mastodon.example/api/v1/accounts/109876543210/statuses?limit=40&min_id=113500000000000012");
+}
+
+TEST_CASE("mastodon: statuses become posts") {
+    const MastodonConnector c(account_source());
+    const std::string cursor = write_cursor({{"account_id", "109876543210"}});
+    const auto page = c.parse(response(read_file(fixture("mastodon/statuses.json"))), cursor);
+    REQUIRE(page.ok());
+    REQUIRE(page->posts.size() == 3);
+
+    const Post& a = page->posts[0];
+    CHECK(a.platform == "mastodon");
+    CHECK(a.source == "wijkagent-centrum");
+    CHECK(a.id == "https://mastodon.example/users/wijkagent_centrum/statuses/113500000000000012");
+    CHECK(a.url == "https://mastodon.example/@wijkagent_centrum/113500000000000012");
+    CHECK(a.created_at == "2026-11-29T09:58:00Z");
+    CHECK(a.fetched_at == "2026-11-29T10:00:00Z");
+    CHECK(a.author.handle == "wijkagent_centrum@mastodon.example"); // local accounts get the domain
+    CHECK(a.author.name == "Wijkagent Centrum");
+    CHECK(a.text == "Vannacht is er ingebroken aan de Lindenstraat.\nGetuigen? Bel 0900-8844 #inbraak");
+    CHECK(a.lang == "nl");
+    CHECK(a.tags.at("region") == "centrum");
+    REQUIRE(a.media.size() == 2);
+    CHECK(a.media[0].kind == MediaKind::video); // gifv
+    CHECK(a.media[0].description == "deurbelcamera");
+    CHECK(a.media[1].kind == MediaKind::image);
+    CHECK(a.media[1].url == "https://other.example/2.png"); // url null while processing
+
+    const Post& b = page->posts[1];
+    CHECK(b.text == "Geweld\nEen man is mishandeld."); // content warning first
+    CHECK(b.reply);
+    CHECK(b.url == b.id); // url null: the uri
+    CHECK(b.author.name == "wijkagent_centrum");
+    REQUIRE(b.media.size() == 1);
+    CHECK(b.media[0].kind == MediaKind::link);
+    CHECK(b.media[0].url == "https://nieuws.example/artikel");
+
+    const Post& boost = page->posts[2];
+    CHECK(boost.repost);
+    CHECK(boost.id == "https://politie.example/users/politie/statuses/555"); // the original's uri
+    CHECK(boost.text == "Witnesses sought after a stabbing");
+    CHECK(boost.author.handle == "politie@politie.example");
+    CHECK(boost.lang == "en");
+    REQUIRE(boost.media.size() == 1);
+    CHECK(boost.media[0].kind == MediaKind::audio);
+}
+
+TEST_CASE("mastodon: a full page after min_id pages forward; an empty one keeps the cursor") {
+    const MastodonConnector c(account_source());
+    const std::string cursor = write_cursor({{"account_id", "1"}, {"min_id", "100"}});
+    std::string full = "[";
+    for (int i = 0; i < k_mastodon_page; ++i)
+        full += fmt::format("{}{{\"id\":\"{}\",\"uri\":\"https://m.example/s/{}\",\"content\":\"x\"}}",
+                            i ? "," : "", 200 - i, 200 - i);
+    full += "]";
+    const auto page = c.parse(response(full), cursor);
+    REQUIRE(page.ok());
+    CHECK(page->more);
+    CHECK(read_cursor(page->cursor).at("min_id") == "200");
+    const auto empty = c.parse(response("[]"), cursor);
+    REQUIRE(empty.ok());
+    CHECK_FALSE(empty->more);
+    CHECK(read_cursor(empty->cursor).at("min_id") == "100");
+}
+
+TEST_CASE("mastodon: ids compare by length, then lexically") {
+    CHECK(mastodon_id_less("99", "100"));
+    CHECK(mastodon_id_less("113", "114"));
+    CHECK_FALSE(mastodon_id_less("114", "113"));
+    CHECK(mastodon_id_less("", "1"));
+}
+
+TEST_CASE("mastodon: hashtag timelines") {
+    SourceConfig s = account_source();
+    s.account.clear();
+    s.hashtag = "inbraak";
+    s.backfill = 5;
+    const MastodonConnector c(s);
+    CHECK(c.next_request("").url == "https://mastodon.example/api/v1/timelines/tag/inbraak?limit=5");
+    const auto page = c.parse(response(read_file(fixture("mastodon/statuses.json"))), "");
+    REQUIRE(page.ok());
+    CHECK(page->posts.size() == 3);
+}
+
+TEST_CASE("mastodon: a spent rate limit says when to come back") {
+    const MastodonConnector c(account_source());
+    auto r = response("[]");
+    r.headers = {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "2026-11-29T10:15:00.212100Z"}};
+    const auto page = c.parse(r, write_cursor({{"account_id", "1"}}));
+    REQUIRE(page.ok());
+    REQUIRE(page->not_before);
+    CHECK(format_rfc3339(*page->not_before) == "2026-11-29T10:15:00Z");
+}
+
+TEST_CASE("mastodon: bad answers and refusals are explained") {
+    const MastodonConnector c(account_source());
+    CHECK_FALSE(c.parse(response("<html>"), "").ok());
+    CHECK_FALSE(c.parse(response("{\"error\":\"x\"}"), "").ok());
+    CHECK_FALSE(c.parse(response("{}"), write_cursor({{"account_id", "1"}})).ok());
+    Failure missing{FailureKind::permanent, "HTTP 404", std::nullopt, 404};
+    CHECK(c.advice(missing, "").find("does not know the account \"wijkagent_centrum\"") != std::string::npos);
+    Failure closed{FailureKind::permanent, "HTTP 401", std::nullopt, 401};
+    CHECK(c.advice(closed, "").find("access_token_file") != std::string::npos);
+}
+
+TEST_CASE("mastodon: an access token is sent when configured") {
+    wijkwacht::test::TempDir dir;
+    SourceConfig s = account_source();
+    s.access_token_file = dir.path() / "token";
+    wijkwacht::test::write_text(s.access_token_file, "s3cret\n");
+    const MastodonConnector c(s);
+    const auto request = c.next_request("");
+    CHECK(std::find(request.headers.begin(), request.headers.end(),
+                    std::pair<std::string, std::string>{"Authorization", "Bearer s3cret"}) !=
+          request.headers.end());
+}
+
+TEST_CASE("conformance: the recorded Mastodon API answers in ../shared/fixtures parse") {
+    const auto dir = wijkwacht::test::shared_fixtures();
+    if (!std::filesystem::exists(dir)) {
+        MESSAGE("no shared fixtures beside the checkout; skipped");
+        return;
+    }
+    const MastodonConnector c(account_source());
+    const auto lookup = c.parse(response(read_file(dir / "mastodon_account_lookup.json")), "");
+    REQUIRE(lookup.ok());
+    CHECK(read_cursor(lookup->cursor).at("account_id") == "117020565966271181");
+    for (const char* name : {"mastodon_account_statuses_limit5.json", "mastodon_account_statuses_page2_max_id.json",
+                             "mastodon_tag_timeline_limit10.json", "mastodon_tag_timeline_empty_end.json"}) {
+        CAPTURE(name);
+        const auto page = c.parse(response(read_file(dir / name)), lookup->cursor);
+        REQUIRE(page.ok());
+        std::set<std::string> ids;
+        for (const auto& post : page->posts) {
+            CHECK(post.id.starts_with("http://localhost:3000/"));
+            CHECK(ids.insert(post.id).second);
+            CHECK_FALSE(post.text.empty());
+            CHECK(post.author.handle.find('@') != std::string::npos);
+        }
+    }
+    const auto media = c.parse(response("[" + read_file(dir / "mastodon_status_with_media_single.json") + "]"),
+                               lookup->cursor);
+    REQUIRE(media.ok());
+    REQUIRE(media->posts.size() == 1);
+    REQUIRE(media->posts[0].media.size() == 1);
+    CHECK(media->posts[0].media[0].kind == MediaKind::video);
+    const auto two = c.parse(response("[" + read_file(dir / "mastodon_status_with_two_images.json") + "]"),
+                             lookup->cursor);
+    REQUIRE(two.ok());
+    CHECK(two->posts[0].media.size() == 2);
+}
