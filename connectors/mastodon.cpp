@@ -1,13 +1,13 @@
 #include "connectors/mastodon.hpp"
 
-#include <wijkwacht/error.hpp>
-#include <wijkwacht/time.hpp>
-
 #include "connectors/html_text.hpp"
 #include "connectors/json_cursor.hpp"
 #include "core/json_util.hpp"
 #include "core/url.hpp"
 #include "core/utf8.hpp"
+
+#include <wijkwacht/error.hpp>
+#include <wijkwacht/time.hpp>
 
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -36,10 +36,10 @@ std::string timestamp(std::string_view text, const std::string& fallback) {
 Media attachment(const rapidjson::Value& m) {
     const std::string type = str(m, "type");
     Media media;
-    media.kind = type == "image"                       ? MediaKind::image
+    media.kind = type == "image"                     ? MediaKind::image
                  : type == "video" || type == "gifv" ? MediaKind::video
-                 : type == "audio"                     ? MediaKind::audio
-                                                       : MediaKind::link;
+                 : type == "audio"                   ? MediaKind::audio
+                                                     : MediaKind::link;
     media.url = str(m, "url");
     if (media.url.empty())
         media.url = str(m, "remote_url"); // null while processing
@@ -65,8 +65,8 @@ MastodonConnector::MastodonConnector(SourceConfig source) : m_source(std::move(s
     if (!m_source.access_token_file.empty()) {
         std::ifstream in(m_source.access_token_file);
         if (!in)
-            throw Error(fmt::format("source \"{}\": cannot read access_token_file {}", m_source.name,
-                                    m_source.access_token_file.string()));
+            throw Error(fmt::format("source \"{}\": cannot read access_token_file {}",
+                                    m_source.name, m_source.access_token_file.string()));
         std::ostringstream text;
         text << in.rdbuf();
         m_token = collapse_whitespace(text.str(), false);
@@ -81,19 +81,23 @@ HttpRequest MastodonConnector::next_request(std::string_view cursor_text) const 
         request.headers.emplace_back("Authorization", "Bearer " + m_token);
     const auto min_id = cursor.find("min_id");
     const bool resuming = min_id != cursor.end();
-    const int limit = resuming ? k_mastodon_page : std::clamp(m_source.backfill, 1, k_mastodon_page);
+    const int limit =
+        resuming ? k_mastodon_page : std::clamp(m_source.backfill, 1, k_mastodon_page);
     std::string query = fmt::format("?limit={}", limit);
     if (resuming)
         query += "&min_id=" + encode(min_id->second);
     if (!m_source.hashtag.empty()) {
-        request.url = fmt::format("{}/api/v1/timelines/tag/{}{}", m_instance, encode(m_source.hashtag), query);
+        request.url = fmt::format("{}/api/v1/timelines/tag/{}{}", m_instance,
+                                  encode(m_source.hashtag), query);
         return request;
     }
     const auto account = cursor.find("account_id");
     if (account == cursor.end())
-        request.url = fmt::format("{}/api/v1/accounts/lookup?acct={}", m_instance, encode(m_source.account));
+        request.url =
+            fmt::format("{}/api/v1/accounts/lookup?acct={}", m_instance, encode(m_source.account));
     else
-        request.url = fmt::format("{}/api/v1/accounts/{}/statuses{}", m_instance, encode(account->second), query);
+        request.url = fmt::format("{}/api/v1/accounts/{}/statuses{}", m_instance,
+                                  encode(account->second), query);
     return request;
 }
 
@@ -143,7 +147,8 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
             account != s.MemberEnd() && account->value.IsObject()) {
             const auto& a = account->value;
             post.author.handle = str(a, "acct");
-            if (!post.author.handle.empty() && post.author.handle.find('@') == std::string::npos && !m_host.empty())
+            if (!post.author.handle.empty() && post.author.handle.find('@') == std::string::npos &&
+                !m_host.empty())
                 post.author.handle += "@" + m_host; // local accounts come without their domain
             post.author.name = collapse_whitespace(str(a, "display_name"));
             if (post.author.name.empty())
@@ -163,7 +168,8 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
                 if (m.IsObject())
                     if (auto item = attachment(m); !item.url.empty())
                         post.media.push_back(std::move(item));
-        if (const auto card = s.FindMember("card"); card != s.MemberEnd() && card->value.IsObject()) {
+        if (const auto card = s.FindMember("card");
+            card != s.MemberEnd() && card->value.IsObject()) {
             Media link;
             link.kind = MediaKind::link;
             link.url = str(card->value, "url");
@@ -180,7 +186,8 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
     result.cursor = write_cursor(cursor);
     // A full page after min_id means newer pages may follow.
     result.more = resuming && doc.Size() >= static_cast<rapidjson::SizeType>(k_mastodon_page);
-    if (const auto remaining = response.header("X-RateLimit-Remaining"); remaining && *remaining == "0")
+    if (const auto remaining = response.header("X-RateLimit-Remaining");
+        remaining && *remaining == "0")
         if (const auto reset = response.header("X-RateLimit-Reset"))
             if (const auto when = parse_rfc3339(*reset))
                 result.not_before = *when;

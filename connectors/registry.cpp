@@ -1,4 +1,5 @@
 // The one table mapping a source "type" to its connector.
+#include "connectors/bluesky.hpp"
 #include "connectors/feed.hpp"
 #include "connectors/mastodon.hpp"
 #include "core/utf8.hpp"
@@ -27,7 +28,10 @@ const Entry k_registry[] = {
      [](const SourceConfig& s) {
          return std::make_unique<MastodonConnector>(s);
      }},
-    {"bluesky", nullptr},
+    {"bluesky",
+     [](const SourceConfig& s) {
+         return std::make_unique<BlueskyConnector>(s);
+     }},
 };
 
 } // namespace

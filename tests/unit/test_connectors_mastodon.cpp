@@ -1,15 +1,14 @@
-#include <wijkwacht/time.hpp>
-
 #include "connectors/json_cursor.hpp"
 #include "connectors/mastodon.hpp"
-
 #include "tests/support/files.hpp"
 #include "tests/support/process.hpp"
 
+#include <wijkwacht/time.hpp>
+
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
-#include <fmt/format.h>
 #include <set>
 
 using namespace wijkwacht;
@@ -52,14 +51,16 @@ TEST_CASE("mastodon: look the account up once, backfill one page, then resume wi
     request = c.next_request(lookup->cursor);
     CHECK(request.url == "https://mastodon.example/api/v1/accounts/109876543210/statuses?limit=20");
 
-    const auto page = c.parse(response(read_file(fixture("mastodon/statuses.json"))), lookup->cursor);
+    const auto page =
+        c.parse(response(read_file(fixture("mastodon/statuses.json"))), lookup->cursor);
     REQUIRE(page.ok());
     CHECK_FALSE(page->more); // the first run takes one page only
     const auto cursor = read_cursor(page->cursor);
     CHECK(cursor.at("min_id") == "113500000000000012");
     CHECK(cursor.at("account_id") == "109876543210");
     CHECK(c.next_request(page->cursor).url ==
-          "https://mastodon.example/api/v1/accounts/109876543210/statuses?limit=40&min_id=113500000000000012");
+          "https://mastodon.example/api/v1/accounts/109876543210/"
+          "statuses?limit=40&min_id=113500000000000012");
 }
 
 TEST_CASE("mastodon: statuses become posts") {
@@ -78,7 +79,8 @@ TEST_CASE("mastodon: statuses become posts") {
     CHECK(a.fetched_at == "2026-11-29T10:00:00Z");
     CHECK(a.author.handle == "wijkagent_centrum@mastodon.example"); // local accounts get the domain
     CHECK(a.author.name == "Wijkagent Centrum");
-    CHECK(a.text == "Vannacht is er ingebroken aan de Lindenstraat.\nGetuigen? Bel 0900-8844 #inbraak");
+    CHECK(a.text ==
+          "Vannacht is er ingebroken aan de Lindenstraat.\nGetuigen? Bel 0900-8844 #inbraak");
     CHECK(a.lang == "nl");
     CHECK(a.tags.at("region") == "centrum");
     REQUIRE(a.media.size() == 2);
@@ -111,8 +113,9 @@ TEST_CASE("mastodon: a full page after min_id pages forward; an empty one keeps 
     const std::string cursor = write_cursor({{"account_id", "1"}, {"min_id", "100"}});
     std::string full = "[";
     for (int i = 0; i < k_mastodon_page; ++i)
-        full += fmt::format("{}{{\"id\":\"{}\",\"uri\":\"https://m.example/s/{}\",\"content\":\"x\"}}",
-                            i ? "," : "", 200 - i, 200 - i);
+        full +=
+            fmt::format("{}{{\"id\":\"{}\",\"uri\":\"https://m.example/s/{}\",\"content\":\"x\"}}",
+                        i ? "," : "", 200 - i, 200 - i);
     full += "]";
     const auto page = c.parse(response(full), cursor);
     REQUIRE(page.ok());
@@ -137,7 +140,8 @@ TEST_CASE("mastodon: hashtag timelines") {
     s.hashtag = "inbraak";
     s.backfill = 5;
     const MastodonConnector c(s);
-    CHECK(c.next_request("").url == "https://mastodon.example/api/v1/timelines/tag/inbraak?limit=5");
+    CHECK(c.next_request("").url ==
+          "https://mastodon.example/api/v1/timelines/tag/inbraak?limit=5");
     const auto page = c.parse(response(read_file(fixture("mastodon/statuses.json"))), "");
     REQUIRE(page.ok());
     CHECK(page->posts.size() == 3);
@@ -146,7 +150,8 @@ TEST_CASE("mastodon: hashtag timelines") {
 TEST_CASE("mastodon: a spent rate limit says when to come back") {
     const MastodonConnector c(account_source());
     auto r = response("[]");
-    r.headers = {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "2026-11-29T10:15:00.212100Z"}};
+    r.headers = {{"X-RateLimit-Remaining", "0"},
+                 {"X-RateLimit-Reset", "2026-11-29T10:15:00.212100Z"}};
     const auto page = c.parse(r, write_cursor({{"account_id", "1"}}));
     REQUIRE(page.ok());
     REQUIRE(page->not_before);
@@ -159,7 +164,8 @@ TEST_CASE("mastodon: bad answers and refusals are explained") {
     CHECK_FALSE(c.parse(response("{\"error\":\"x\"}"), "").ok());
     CHECK_FALSE(c.parse(response("{}"), write_cursor({{"account_id", "1"}})).ok());
     Failure missing{FailureKind::permanent, "HTTP 404", std::nullopt, 404};
-    CHECK(c.advice(missing, "").find("does not know the account \"wijkagent_centrum\"") != std::string::npos);
+    CHECK(c.advice(missing, "").find("does not know the account \"wijkagent_centrum\"") !=
+          std::string::npos);
     Failure closed{FailureKind::permanent, "HTTP 401", std::nullopt, 401};
     CHECK(c.advice(closed, "").find("access_token_file") != std::string::npos);
 }
@@ -186,8 +192,9 @@ TEST_CASE("conformance: the recorded Mastodon API answers in ../shared/fixtures 
     const auto lookup = c.parse(response(read_file(dir / "mastodon_account_lookup.json")), "");
     REQUIRE(lookup.ok());
     CHECK(read_cursor(lookup->cursor).at("account_id") == "117020565966271181");
-    for (const char* name : {"mastodon_account_statuses_limit5.json", "mastodon_account_statuses_page2_max_id.json",
-                             "mastodon_tag_timeline_limit10.json", "mastodon_tag_timeline_empty_end.json"}) {
+    for (const char* name :
+         {"mastodon_account_statuses_limit5.json", "mastodon_account_statuses_page2_max_id.json",
+          "mastodon_tag_timeline_limit10.json", "mastodon_tag_timeline_empty_end.json"}) {
         CAPTURE(name);
         const auto page = c.parse(response(read_file(dir / name)), lookup->cursor);
         REQUIRE(page.ok());
@@ -199,14 +206,16 @@ TEST_CASE("conformance: the recorded Mastodon API answers in ../shared/fixtures 
             CHECK(post.author.handle.find('@') != std::string::npos);
         }
     }
-    const auto media = c.parse(response("[" + read_file(dir / "mastodon_status_with_media_single.json") + "]"),
-                               lookup->cursor);
+    const auto media =
+        c.parse(response("[" + read_file(dir / "mastodon_status_with_media_single.json") + "]"),
+                lookup->cursor);
     REQUIRE(media.ok());
     REQUIRE(media->posts.size() == 1);
     REQUIRE(media->posts[0].media.size() == 1);
     CHECK(media->posts[0].media[0].kind == MediaKind::video);
-    const auto two = c.parse(response("[" + read_file(dir / "mastodon_status_with_two_images.json") + "]"),
-                             lookup->cursor);
+    const auto two =
+        c.parse(response("[" + read_file(dir / "mastodon_status_with_two_images.json") + "]"),
+                lookup->cursor);
     REQUIRE(two.ok());
     CHECK(two->posts[0].media.size() == 2);
 }

@@ -1,0 +1,170 @@
+#include "connectors/bluesky.hpp"
+
+#include <wijkwacht/time.hpp>
+
+#include "connectors/json_cursor.hpp"
+#include "core/json_util.hpp"
+#include "core/utf8.hpp"
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <fmt/format.h>
+
+namespace wijkwacht {
+
+namespace {
+
+std::string encode(std::string_view text) {
+    return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
+
+std::string str(const rapidjson::Value& object, const char* name) {
+    return std::string(json_string(object, name).value_or(""));
+}
+
+const rapidjson::Value* object(const rapidjson::Value& parent, const char* name) {
+    if (!parent.IsObject())
+        return nullptr;
+    const auto it = parent.FindMember(name);
+    return it != parent.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+}
+
+const rapidjson::Value* array(const rapidjson::Value& parent, const char* name) {
+    if (!parent.IsObject())
+        return nullptr;
+    const auto it = parent.FindMember(name);
+    return it != parent.MemberEnd() && it->value.IsArray() ? &it->value : nullptr;
+}
+
+// Embed views to media: images, video, gallery, external links, and the
+// media of a record-with-media (a quote with pictures).
+void embed_media(const rapidjson::Value& embed, std::vector<Media>& out, int depth = 0) {
+    const std::string type = str(embed, "$type");
+    if (type == "app.bsky.embed.images#view") {
+        if (const auto* images = array(embed, "images"))
+            for (const auto& image : images->GetArray())
+                out.push_back({MediaKind::image, str(image, "fullsize"), str(image, "thumb"),
+                               collapse_whitespace(str(image, "alt"))});
+    } else if (type == "app.bsky.embed.video#view") {
+        out.push_back({MediaKind::video, str(embed, "playlist"), str(embed, "thumbnail"),
+                       collapse_whitespace(str(embed, "alt"))});
+    } else if (type == "app.bsky.embed.gallery#view") {
+        if (const auto* items = array(embed, "items"))
+            for (const auto& item : items->GetArray())
+                out.push_back({MediaKind::image, str(item, "fullsize"), str(item, "thumbnail"),
+                               collapse_whitespace(str(item, "alt"))});
+    } else if (type == "app.bsky.embed.external#view") {
+        if (const auto* external = object(embed, "external"))
+            out.push_back({MediaKind::link, str(*external, "uri"), str(*external, "thumb"),
+                           collapse_whitespace(str(*external, "title"))});
+    } else if (type == "app.bsky.embed.recordWithMedia#view" && depth == 0) {
+        if (const auto* media = object(embed, "media"))
+            embed_media(*media, out, depth + 1);
+    }
+    std::erase_if(out, [](const Media& m) { return m.url.empty(); });
+}
+
+std::optional<SysTime> when(std::string_view text) { return parse_rfc3339(text); }
+
+} // namespace
+
+BlueskyConnector::BlueskyConnector(SourceConfig source) : m_source(std::move(source)) {
+    m_appview = m_source.appview;
+    while (!m_appview.empty() && m_appview.back() == '/')
+        m_appview.pop_back();
+}
+
+HttpRequest BlueskyConnector::next_request(std::string_view cursor_text) const {
+    const auto cursor = read_cursor(cursor_text);
+    HttpRequest request;
+    request.url = fmt::format("{}/xrpc/app.bsky.feed.getAuthorFeed?actor={}&limit={}", m_appview,
+                              encode(m_source.actor), k_bluesky_page);
+    if (const auto page = cursor.find("page"); page != cursor.end())
+        request.url += "&cursor=" + encode(page->second);
+    request.headers.emplace_back("Accept", "application/json");
+    return request;
+}
+
+Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
+                                            std::string_view cursor_text) const {
+    auto cursor = read_cursor(cursor_text);
+    rapidjson::Document doc;
+    if (auto error = parse_json(response.body, doc, 128))
+        return permanent_failure(fmt::format("not JSON: {}", *error));
+    const auto* feed = array(doc, "feed");
+    if (!feed)
+        return permanent_failure("expected {\"feed\": [...]} from getAuthorFeed");
+    FetchResult result;
+    std::optional<SysTime> newest_here, oldest_here;
+    for (const auto& item : feed->GetArray()) {
+        const auto* p = object(item, "post");
+        if (!p)
+            continue;
+        const auto* record = object(*p, "record");
+        const auto* author = object(*p, "author");
+        const auto* reason = object(item, "reason");
+        Post post;
+        post.source = m_source.name;
+        post.platform = "bluesky";
+        post.id = str(*p, "uri");
+        if (post.id.empty() || !record)
+            continue;
+        const std::string handle = author ? str(*author, "handle") : std::string();
+        post.author.handle = handle;
+        post.author.name = author ? collapse_whitespace(str(*author, "displayName")) : std::string();
+        if (!handle.empty()) {
+            post.author.url = "https://bsky.app/profile/" + handle;
+            post.url = post.author.url + "/post/" + post.id.substr(post.id.rfind('/') + 1);
+        }
+        post.text = str(*record, "text");
+        const auto created = when(str(*record, "createdAt"));
+        const auto indexed = when(str(*p, "indexedAt"));
+        post.created_at = created ? format_rfc3339(*created)
+                          : indexed ? format_rfc3339(*indexed)
+                                    : response.fetched_at;
+        post.fetched_at = response.fetched_at;
+        if (const auto* langs = array(*record, "langs"); langs && langs->Size() > 0 && (*langs)[0].IsString())
+            post.lang = std::string(as_view((*langs)[0]));
+        post.reply = object(*record, "reply") != nullptr;
+        post.repost = reason && str(*reason, "$type") == "app.bsky.feed.defs#reasonRepost";
+        if (const auto* embed = object(*p, "embed"))
+            embed_media(*embed, post.media);
+        post.tags = m_source.tags;
+        // Where this item stands in the feed: a repost by when it was reposted.
+        const auto at = reason ? when(str(*reason, "indexedAt")) : indexed;
+        if (at) {
+            if (!newest_here || *at > *newest_here)
+                newest_here = at;
+            if (!oldest_here || *at < *oldest_here)
+                oldest_here = at;
+        }
+        result.posts.push_back(std::move(post));
+    }
+    const std::string api_cursor = str(doc, "cursor");
+    const bool paging = cursor.count("page") > 0;
+    if (!paging && newest_here)
+        cursor["pass_newest"] = format_rfc3339(*newest_here);
+    // Page back while the whole page is newer than what the last poll saw.
+    const auto known = cursor.count("newest") ? when(cursor["newest"]) : std::nullopt;
+    if (known && oldest_here && *oldest_here > *known && !api_cursor.empty()) {
+        cursor["page"] = api_cursor;
+        result.more = true;
+    } else {
+        if (cursor.count("pass_newest"))
+            cursor["newest"] = cursor["pass_newest"];
+        cursor.erase("pass_newest");
+        cursor.erase("page");
+    }
+    result.cursor = write_cursor(cursor);
+    return result;
+}
+
+std::string BlueskyConnector::advice(const Failure& failure, std::string_view) const {
+    if (failure.status == 400)
+        return fmt::format("the AppView does not know the actor \"{}\" (a handle such as "
+                           "name.bsky.social, or a did:plc:…)",
+                           m_source.actor);
+    return {};
+}
+
+} // namespace wijkwacht

@@ -1,0 +1,140 @@
+#include <wijkwacht/time.hpp>
+
+#include "connectors/bluesky.hpp"
+#include "connectors/json_cursor.hpp"
+
+#include "tests/support/files.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <set>
+
+using namespace wijkwacht;
+using wijkwacht::test::fixture;
+using wijkwacht::test::read_file;
+
+namespace {
+
+SourceConfig source() {
+    SourceConfig s;
+    s.name = "politie-bsky";
+    s.type = "bluesky";
+    s.actor = "politie.example.bsky.social";
+    s.tags = {{"region", "centrum"}};
+    return s;
+}
+
+HttpResponse response(std::string body) {
+    HttpResponse r;
+    r.status = 200;
+    r.fetched_at = "2026-11-29T10:00:00Z";
+    r.body = std::move(body);
+    return r;
+}
+
+// A page of `n` posts indexed one minute apart, newest first, from `newest`.
+std::string page(int first, int n, std::string api_cursor) {
+    std::string feed;
+    for (int i = 0; i < n; ++i)
+        feed += fmt::format("{}{{\"post\":{{\"uri\":\"at://did:plc:p/app.bsky.feed.post/{}\",\"author\":{{\"handle\":\"p.example\"}},"
+                            "\"record\":{{\"text\":\"t\",\"createdAt\":\"2026-11-29T09:00:00Z\"}},"
+                            "\"indexedAt\":\"2026-11-29T09:{:02}:00.000Z\"}}}}",
+                            i ? "," : "", first - i, first - i);
+    return fmt::format("{{\"cursor\":\"{}\",\"feed\":[{}]}}", api_cursor, feed);
+}
+
+} // namespace
+
+TEST_CASE("bluesky: feed items become posts with media from every embed view") {
+    const BlueskyConnector c(source());
+    CHECK(c.next_request("").url ==
+          "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=politie.example.bsky.social&limit=50");
+    const auto result = c.parse(response(read_file(fixture("bluesky/author_feed.json"))), "");
+    REQUIRE(result.ok());
+    REQUIRE(result->posts.size() == 4); // the item without a record is skipped
+    CHECK_FALSE(result->more);          // the first poll reads one page
+
+    const Post& video = result->posts[0];
+    CHECK(video.platform == "bluesky");
+    CHECK(video.id == "at://did:plc:politie/app.bsky.feed.post/3kvideo");
+    CHECK(video.url == "https://bsky.app/profile/politie.example.bsky.social/post/3kvideo");
+    CHECK(video.author.handle == "politie.example.bsky.social");
+    CHECK(video.author.name == "Politie Centrum");
+    CHECK(video.author.url == "https://bsky.app/profile/politie.example.bsky.social");
+    CHECK(video.created_at == "2026-11-29T09:58:00Z");
+    CHECK(video.lang == "nl");
+    CHECK(video.tags.at("region") == "centrum");
+    REQUIRE(video.media.size() == 1);
+    CHECK(video.media[0].kind == MediaKind::video);
+    CHECK(video.media[0].url == "https://video.bsky.app/watch/v1/playlist.m3u8");
+    CHECK(video.media[0].description == "bewakingscamera");
+
+    const Post& repost = result->posts[1];
+    CHECK(repost.repost);
+    CHECK(repost.reply);
+    CHECK(repost.id == "at://did:plc:other/app.bsky.feed.post/3krepost"); // the original
+    CHECK(repost.author.handle == "buurt.example.com");
+    REQUIRE(repost.media.size() == 1);
+    CHECK(repost.media[0].kind == MediaKind::image);
+    CHECK(repost.media[0].preview_url.find("feed_thumbnail") != std::string::npos);
+
+    const Post& quote = result->posts[2];
+    REQUIRE(quote.media.size() == 2); // recordWithMedia: its gallery
+    CHECK(quote.media[1].url == "https://cdn.bsky.app/g2");
+
+    const Post& link = result->posts[3];
+    CHECK(link.created_at == "2026-11-29T07:00:00Z"); // bad createdAt: indexedAt
+    REQUIRE(link.media.size() == 1);
+    CHECK(link.media[0].kind == MediaKind::link);
+    CHECK(link.media[0].description == "Getuigen gezocht");
+
+    CHECK(read_cursor(result->cursor).at("newest") == "2026-11-29T09:58:01Z");
+}
+
+TEST_CASE("bluesky: pages back only while a whole page is newer than the last poll") {
+    const BlueskyConnector c(source());
+    const std::string seen = write_cursor({{"newest", "2026-11-29T09:10:00Z"}});
+    // Page one is all newer than 09:10: page back.
+    const auto first = c.parse(response(page(59, 30, "c1")), seen);
+    REQUIRE(first.ok());
+    CHECK(first->more);
+    CHECK(c.next_request(first->cursor).url.ends_with("&cursor=c1"));
+    // Page two reaches known posts: stop, and remember the newest of the pass.
+    const auto second = c.parse(response(page(29, 30, "c2")), first->cursor);
+    REQUIRE(second.ok());
+    CHECK_FALSE(second->more);
+    const auto cursor = read_cursor(second->cursor);
+    CHECK(cursor.at("newest") == "2026-11-29T09:59:00Z");
+    CHECK_FALSE(cursor.count("page"));
+    CHECK(c.next_request(second->cursor).url.find("cursor=") == std::string::npos);
+}
+
+TEST_CASE("bluesky: bad answers fail with a reason") {
+    const BlueskyConnector c(source());
+    CHECK(c.parse(response("nope"), "").failure().message.starts_with("not JSON"));
+    CHECK(c.parse(response("{\"error\":\"InvalidRequest\"}"), "").failure().message.find("feed") != std::string::npos);
+    Failure bad{FailureKind::permanent, "HTTP 400", std::nullopt, 400};
+    CHECK(c.advice(bad, "").find("does not know the actor") != std::string::npos);
+}
+
+TEST_CASE("conformance: the recorded AppView feed items in ../shared/fixtures parse") {
+    const auto dir = wijkwacht::test::shared_fixtures();
+    if (!std::filesystem::exists(dir)) {
+        MESSAGE("no shared fixtures beside the checkout; skipped");
+        return;
+    }
+    const BlueskyConnector c(source());
+    const auto result = c.parse(response(read_file(dir / "bsky_feed_items_impro.json")), "");
+    REQUIRE(result.ok());
+    CHECK(result->posts.size() == 19);
+    std::set<std::string> ids;
+    int with_media = 0;
+    for (const auto& post : result->posts) {
+        CHECK(post.id.starts_with("at://did:"));
+        CHECK(ids.insert(post.id).second);
+        CHECK(post.url.starts_with("https://bsky.app/profile/"));
+        with_media += post.media.empty() ? 0 : 1;
+    }
+    CHECK(with_media == 11); // images ×7, recordWithMedia ×2, external ×2
+}
