@@ -1,10 +1,10 @@
 #include "connectors/bluesky.hpp"
 
-#include <wijkwacht/time.hpp>
-
 #include "connectors/json_cursor.hpp"
 #include "core/json_util.hpp"
 #include "core/utf8.hpp"
+
+#include <wijkwacht/time.hpp>
 
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -64,7 +64,9 @@ void embed_media(const rapidjson::Value& embed, std::vector<Media>& out, int dep
     std::erase_if(out, [](const Media& m) { return m.url.empty(); });
 }
 
-std::optional<SysTime> when(std::string_view text) { return parse_rfc3339(text); }
+std::optional<SysTime> when(std::string_view text) {
+    return parse_rfc3339(text);
+}
 
 } // namespace
 
@@ -111,7 +113,8 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
             continue;
         const std::string handle = author ? str(*author, "handle") : std::string();
         post.author.handle = handle;
-        post.author.name = author ? collapse_whitespace(str(*author, "displayName")) : std::string();
+        post.author.name =
+            author ? collapse_whitespace(str(*author, "displayName")) : std::string();
         if (!handle.empty()) {
             post.author.url = "https://bsky.app/profile/" + handle;
             post.url = post.author.url + "/post/" + post.id.substr(post.id.rfind('/') + 1);
@@ -119,11 +122,12 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
         post.text = str(*record, "text");
         const auto created = when(str(*record, "createdAt"));
         const auto indexed = when(str(*p, "indexedAt"));
-        post.created_at = created ? format_rfc3339(*created)
+        post.created_at = created   ? format_rfc3339(*created)
                           : indexed ? format_rfc3339(*indexed)
                                     : response.fetched_at;
         post.fetched_at = response.fetched_at;
-        if (const auto* langs = array(*record, "langs"); langs && langs->Size() > 0 && (*langs)[0].IsString())
+        if (const auto* langs = array(*record, "langs");
+            langs && langs->Size() > 0 && (*langs)[0].IsString())
             post.lang = std::string(as_view((*langs)[0]));
         post.reply = object(*record, "reply") != nullptr;
         post.repost = reason && str(*reason, "$type") == "app.bsky.feed.defs#reasonRepost";

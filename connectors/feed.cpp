@@ -2,6 +2,7 @@
 
 #include "connectors/html_text.hpp"
 #include "core/hash.hpp"
+#include "core/json_util.hpp"
 #include "core/url.hpp"
 #include "core/utf8.hpp"
 
@@ -338,9 +339,88 @@ std::string line_and_column(std::string_view body, std::ptrdiff_t offset) {
     return fmt::format("{}:{}", line, column);
 }
 
+std::string json_str(const rapidjson::Value& object, const char* name) {
+    return std::string(json_string(object, name).value_or(""));
+}
+
+// JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1).
+Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedContext& context) {
+    rapidjson::Document doc;
+    if (auto error = parse_json(document, doc, 64))
+        return permanent_failure(fmt::format("not well-formed JSON: {}", *error));
+    const auto version = json_string(doc, "version");
+    const auto items =
+        doc.IsObject() ? doc.FindMember("items") : rapidjson::Value::ConstMemberIterator();
+    if (!version || !version->starts_with("https://jsonfeed.org/version/") ||
+        items == doc.MemberEnd() || !items->value.IsArray())
+        return permanent_failure(
+            "not a JSON Feed: no \"version\" of jsonfeed.org and \"items\" array");
+    const auto author_of = [](const rapidjson::Value& holder, Author& out) {
+        const auto one = holder.FindMember("author");
+        const auto many = holder.FindMember("authors");
+        const rapidjson::Value* a = nullptr;
+        if (many != holder.MemberEnd() && many->value.IsArray() && many->value.Size() > 0)
+            a = &many->value[0];
+        else if (one != holder.MemberEnd())
+            a = &one->value;
+        if (a && a->IsObject()) {
+            out.name = collapse_whitespace(sanitize_utf8(json_str(*a, "name")));
+            out.url = json_str(*a, "url");
+        }
+    };
+    Author feed_author;
+    author_of(doc, feed_author);
+    if (feed_author.name.empty())
+        feed_author.name = collapse_whitespace(sanitize_utf8(json_str(doc, "title")));
+    const std::string base =
+        json_str(doc, "feed_url").empty() ? context.feed_url : json_str(doc, "feed_url");
+    std::vector<Post> posts;
+    for (const auto& item : items->value.GetArray()) {
+        if (!item.IsObject())
+            continue;
+        if (posts.size() >= k_feed_max_items)
+            break;
+        Post post;
+        post.platform = "feed";
+        std::string guid = json_str(item, "id");
+        if (const auto id = item.FindMember("id"); id != item.MemberEnd() && id->value.IsNumber())
+            guid = std::to_string(id->value.GetInt64()); // 1.0 feeds sometimes use numbers
+        const std::string url = trimmed(json_str(item, "url"));
+        post.url = url.empty() ? std::string() : resolve_url(base, url);
+        HtmlText body = html_to_text(json_str(item, "content_html"));
+        if (body.text.empty())
+            body.text = collapse_whitespace(sanitize_utf8(json_str(item, "content_text")));
+        if (body.text.empty())
+            body.text = collapse_whitespace(sanitize_utf8(json_str(item, "summary")));
+        const std::string published = json_str(item, "date_published");
+        post.created_at =
+            parse_date(published.empty() ? json_str(item, "date_modified") : published, false);
+        post.author = feed_author;
+        author_of(item, post.author);
+        post.lang = json_str(item, "language");
+        if (const auto image = json_str(item, "image"); !image.empty())
+            add_media(post, MediaKind::image, resolve_url(base, image));
+        if (const auto attachments = item.FindMember("attachments");
+            attachments != item.MemberEnd() && attachments->value.IsArray())
+            for (const auto& a : attachments->value.GetArray())
+                if (a.IsObject())
+                    add_media(post,
+                              kind_from(json_str(a, "mime_type"), "").value_or(MediaKind::link),
+                              resolve_url(base, json_str(a, "url")), {},
+                              collapse_whitespace(json_str(a, "title")));
+        finish(post, json_str(item, "title"), std::move(body), context);
+        post.id = identity(std::move(guid), post.url, post, context);
+        posts.push_back(std::move(post));
+    }
+    return posts;
+}
+
 } // namespace
 
 Result<std::vector<Post>> parse_feed(std::string_view body, const FeedContext& context) {
+    const auto first = body.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && body[first] == '{')
+        return parse_json_feed(body, context);
     pugi::xml_document doc;
     const auto parsed =
         doc.load_buffer(body.data(), body.size(),

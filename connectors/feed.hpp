@@ -1,7 +1,8 @@
 #pragma once
 
-// type = "feed": RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 1.0, including Media
-// RSS, enclosures and YouTube channel feeds. A pure parser of bytes.
+// type = "feed": RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 1.0 and JSON Feed
+// 1.0/1.1, including Media RSS, enclosures and YouTube channel feeds. A pure
+// parser of bytes.
 
 #include <wijkwacht/connector.hpp>
 

@@ -1,9 +1,8 @@
-#include <wijkwacht/time.hpp>
-
 #include "connectors/bluesky.hpp"
 #include "connectors/json_cursor.hpp"
-
 #include "tests/support/files.hpp"
+
+#include <wijkwacht/time.hpp>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -37,7 +36,8 @@ HttpResponse response(std::string body) {
 std::string page(int first, int n, std::string api_cursor) {
     std::string feed;
     for (int i = 0; i < n; ++i)
-        feed += fmt::format("{}{{\"post\":{{\"uri\":\"at://did:plc:p/app.bsky.feed.post/{}\",\"author\":{{\"handle\":\"p.example\"}},"
+        feed += fmt::format("{}{{\"post\":{{\"uri\":\"at://did:plc:p/app.bsky.feed.post/"
+                            "{}\",\"author\":{{\"handle\":\"p.example\"}},"
                             "\"record\":{{\"text\":\"t\",\"createdAt\":\"2026-11-29T09:00:00Z\"}},"
                             "\"indexedAt\":\"2026-11-29T09:{:02}:00.000Z\"}}}}",
                             i ? "," : "", first - i, first - i);
@@ -49,7 +49,8 @@ std::string page(int first, int n, std::string api_cursor) {
 TEST_CASE("bluesky: feed items become posts with media from every embed view") {
     const BlueskyConnector c(source());
     CHECK(c.next_request("").url ==
-          "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=politie.example.bsky.social&limit=50");
+          "https://public.api.bsky.app/xrpc/"
+          "app.bsky.feed.getAuthorFeed?actor=politie.example.bsky.social&limit=50");
     const auto result = c.parse(response(read_file(fixture("bluesky/author_feed.json"))), "");
     REQUIRE(result.ok());
     REQUIRE(result->posts.size() == 4); // the item without a record is skipped
@@ -113,7 +114,8 @@ TEST_CASE("bluesky: pages back only while a whole page is newer than the last po
 TEST_CASE("bluesky: bad answers fail with a reason") {
     const BlueskyConnector c(source());
     CHECK(c.parse(response("nope"), "").failure().message.starts_with("not JSON"));
-    CHECK(c.parse(response("{\"error\":\"InvalidRequest\"}"), "").failure().message.find("feed") != std::string::npos);
+    CHECK(c.parse(response("{\"error\":\"InvalidRequest\"}"), "").failure().message.find("feed") !=
+          std::string::npos);
     Failure bad{FailureKind::permanent, "HTTP 400", std::nullopt, 400};
     CHECK(c.advice(bad, "").find("does not know the actor") != std::string::npos);
 }

@@ -146,6 +146,33 @@ TEST_CASE("RSS 1.0 (RDF) with rdf:about identity and numeric entities") {
     CHECK(posts[0].created_at == "2026-11-29T06:00:00Z");
 }
 
+TEST_CASE("JSON Feed 1.1: items, authors, attachments, numeric ids") {
+    const auto posts = parse_fixture("jsonfeed.json", "https://politie-zuid.example/feed.json");
+    REQUIRE(posts.size() == 2);
+    CHECK(posts[0].id == "https://politie-zuid.example/nieuws/1");
+    CHECK(posts[0].url == "https://politie-zuid.example/nieuws/1");
+    CHECK(
+        posts[0].text ==
+        "Inbraak in bedrijfspand\nVannacht is ingebroken in een bedrijfspand aan de Industrieweg.");
+    CHECK(posts[0].created_at == "2026-11-29T05:30:00Z");
+    CHECK(posts[0].author.name == "Team Zuid");
+    CHECK(posts[0].lang == "nl");
+    REQUIRE(posts[0].media.size() == 2);
+    CHECK(posts[0].media[0].kind == MediaKind::image);
+    CHECK(posts[0].media[1].kind == MediaKind::video);
+    CHECK(posts[0].media[1].description == "camerabeelden");
+    CHECK(posts[1].id == "https://politie-zuid.example/feed.json#42");
+    CHECK(posts[1].text == "Oproep\nWie heeft iets gezien?");
+    CHECK(posts[1].created_at == "2026-11-28T12:00:00Z");
+    CHECK(posts[1].author.name == "Wijkagent Zuid");
+    CHECK_FALSE(
+        parse_feed("{\"version\": \"https://jsonfeed.org/version/1\", \"items\": 5}", context())
+            .ok());
+    CHECK(parse_feed("{\"version\": \"1", context())
+              .failure()
+              .message.starts_with("not well-formed JSON"));
+}
+
 TEST_CASE("an ISO-8859-1 feed is converted to UTF-8") {
     const auto posts = parse_fixture("latin1.xml");
     REQUIRE(posts.size() == 1);
@@ -240,4 +267,13 @@ TEST_CASE("conformance: every real XML feed in ../shared/fixtures parses") {
         }
     }
     CHECK(files >= 5);
+    const auto json = parse_feed(read_file(dir / "jsonfeed_v1_npr_world.json"),
+                                 context("https://feeds.npr.org/1004/feed.json"));
+    REQUIRE(json.ok());
+    CHECK_FALSE(json->empty());
+    for (const auto& post : *json) {
+        CHECK_FALSE(post.id.empty());
+        CHECK(post.url.starts_with("https://www.npr.org/"));
+        CHECK(is_valid_utf8(post.text));
+    }
 }
