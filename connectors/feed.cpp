@@ -1,5 +1,6 @@
 #include "connectors/feed.hpp"
 
+#include "connectors/encoding.hpp"
 #include "connectors/html_text.hpp"
 #include "core/hash.hpp"
 #include "core/json_util.hpp"
@@ -421,10 +422,26 @@ Result<std::vector<Post>> parse_feed(std::string_view body, const FeedContext& c
     const auto first = body.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && body[first] == '{')
         return parse_json_feed(body, context);
+    // The encoding: a BOM (pugixml sees it), else the HTTP charset, else the
+    // XML declaration. What pugixml cannot read goes through iconv first.
+    std::string converted;
+    auto encoding = pugi::encoding_auto;
+    const bool bom = body.starts_with("\xEF\xBB\xBF") || body.starts_with("\xFF\xFE") ||
+                     body.starts_with("\xFE\xFF");
+    std::string charset = charset_of_content_type(context.content_type).value_or("");
+    if (charset.empty() || pugixml_reads(charset))
+        charset = xml_declared_encoding(body).value_or(charset);
+    if (!bom && !charset.empty() && !pugixml_reads(charset)) {
+        auto utf8 = to_utf8(body, charset);
+        if (!utf8)
+            return utf8.failure();
+        converted = std::move(*utf8);
+        body = converted;
+        encoding = pugi::encoding_utf8;
+    }
     pugi::xml_document doc;
-    const auto parsed =
-        doc.load_buffer(body.data(), body.size(),
-                        pugi::parse_default | pugi::parse_ws_pcdata_single, pugi::encoding_auto);
+    const auto parsed = doc.load_buffer(
+        body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single, encoding);
     if (!parsed)
         return permanent_failure(fmt::format("not well-formed XML at {}: {}",
                                              line_and_column(body, parsed.offset),
@@ -473,7 +490,8 @@ HttpRequest FeedConnector::next_request(std::string_view) const {
 
 Result<FetchResult> FeedConnector::parse(const HttpResponse& response, std::string_view) const {
     const FeedContext context{m_source.name, response.url.empty() ? m_source.url : response.url,
-                              m_source.tags, response.fetched_at};
+                              m_source.tags, response.fetched_at,
+                              std::string(response.header("Content-Type").value_or(""))};
     auto posts = parse_feed(response.body, context);
     if (!posts)
         return posts.failure();

@@ -17,7 +17,8 @@ struct FeedContext {
     std::string source;   // source name
     std::string feed_url; // base for relative links and scope of short ids
     std::map<std::string, std::string> tags;
-    std::string fetched_at; // RFC 3339; also the date of undated entries
+    std::string fetched_at;   // RFC 3339; also the date of undated entries
+    std::string content_type; // the HTTP Content-Type, for its charset
 };
 
 inline constexpr std::size_t k_feed_max_items = 1000;

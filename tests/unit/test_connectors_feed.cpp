@@ -13,7 +13,7 @@ using wijkwacht::test::read_file;
 
 namespace {
 FeedContext context(std::string url = "https://www.politie.example/rss/nieuws.xml") {
-    return {"politie-nieuws", std::move(url), {{"region", "noord"}}, "2026-11-29T10:00:00Z"};
+    return {"politie-nieuws", std::move(url), {{"region", "noord"}}, "2026-11-29T10:00:00Z", ""};
 }
 
 std::vector<Post> parse_fixture(const std::string& name,
@@ -171,6 +171,23 @@ TEST_CASE("JSON Feed 1.1: items, authors, attachments, numeric ids") {
     CHECK(parse_feed("{\"version\": \"1", context())
               .failure()
               .message.starts_with("not well-formed JSON"));
+}
+
+TEST_CASE("encodings: declared windows-1252, KOI8-R from the HTTP charset, unknown ones refused") {
+    const auto cp1252 = parse_fixture("windows1252.xml");
+    REQUIRE(cp1252.size() == 1);
+    CHECK(cp1252[0].text == "\u201CInbraak\u201D bij café \u20AC 5");
+    auto ctx = context();
+    ctx.content_type = "application/rss+xml; charset=KOI8-R";
+    const auto koi8 = parse_feed(read_file(fixture("feeds/koi8r_by_http.xml")), ctx);
+    REQUIRE(koi8.ok());
+    CHECK((*koi8)[0].text == "\u0412\u043E\u0440"); // Вор
+    ctx.content_type = "text/xml; charset=x-made-up";
+    const auto unknown = parse_feed(read_file(fixture("feeds/koi8r_by_http.xml")), ctx);
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.failure().message == "unknown character encoding \"x-made-up\"");
+    ctx.content_type = "text/xml; charset=utf-8";
+    CHECK(parse_feed(read_file(fixture("feeds/politie_rss.xml")), ctx).ok());
 }
 
 TEST_CASE("an ISO-8859-1 feed is converted to UTF-8") {

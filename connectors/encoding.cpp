@@ -1,0 +1,95 @@
+#include "connectors/encoding.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <iconv.h>
+
+namespace wijkwacht {
+
+namespace {
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string_view unquote(std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '"' || v.front() == '\''))
+        v.remove_prefix(1);
+    const auto end = v.find_first_of(" \"';");
+    return end == std::string_view::npos ? v : v.substr(0, end);
+}
+} // namespace
+
+std::optional<std::string> charset_of_content_type(std::string_view content_type) {
+    const std::string lowered = lower(content_type);
+    const auto at = lowered.find("charset=");
+    if (at == std::string::npos)
+        return std::nullopt;
+    const auto value = unquote(std::string_view(lowered).substr(at + 8));
+    if (value.empty())
+        return std::nullopt;
+    return std::string(value);
+}
+
+std::optional<std::string> xml_declared_encoding(std::string_view document) {
+    const auto head = document.substr(0, std::min<std::size_t>(document.size(), 256));
+    if (head.find("<?xml") == std::string_view::npos)
+        return std::nullopt;
+    const auto end = head.find("?>");
+    const auto decl = head.substr(0, end);
+    const auto at = decl.find("encoding");
+    if (at == std::string_view::npos)
+        return std::nullopt;
+    auto rest = decl.substr(at + 8);
+    const auto eq = rest.find('=');
+    if (eq == std::string_view::npos)
+        return std::nullopt;
+    const auto value = unquote(rest.substr(eq + 1));
+    if (value.empty())
+        return std::nullopt;
+    return lower(value);
+}
+
+bool pugixml_reads(std::string_view charset) {
+    for (const std::string_view known : {"utf-8", "utf8", "us-ascii", "ascii", "utf-16", "utf-16le",
+                                         "utf-16be", "utf-32", "utf-32le", "utf-32be", "iso-8859-1",
+                                         "latin1", "latin-1", "iso_8859-1"})
+        if (charset == known)
+            return true;
+    return false;
+}
+
+Result<std::string> to_utf8(std::string_view text, const std::string& charset) {
+    iconv_t cd = iconv_open("UTF-8", charset.c_str());
+    if (cd == reinterpret_cast<iconv_t>(-1))
+        return permanent_failure(fmt::format("unknown character encoding \"{}\"", charset));
+    std::string out(text.size() * 2 + 16, '\0');
+    char* in = const_cast<char*>(text.data());
+    std::size_t in_left = text.size();
+    std::size_t done = 0;
+    while (in_left > 0) {
+        char* dst = out.data() + done;
+        std::size_t out_left = out.size() - done;
+        const std::size_t rc = iconv(cd, &in, &in_left, &dst, &out_left);
+        done = out.size() - out_left;
+        if (rc != static_cast<std::size_t>(-1))
+            break;
+        if (errno == E2BIG) {
+            out.resize(out.size() * 2);
+            continue;
+        }
+        iconv_close(cd);
+        return permanent_failure(fmt::format("invalid {} at byte {}", charset,
+                                             text.size() - in_left));
+    }
+    iconv_close(cd);
+    out.resize(done);
+    return out;
+}
+
+} // namespace wijkwacht
