@@ -56,9 +56,9 @@ std::optional<std::string> xml_declared_encoding(std::string_view document) {
 }
 
 bool pugixml_reads(std::string_view charset) {
-    for (const std::string_view known : {"utf-8", "utf8", "us-ascii", "ascii", "utf-16", "utf-16le",
-                                         "utf-16be", "utf-32", "utf-32le", "utf-32be", "iso-8859-1",
-                                         "latin1", "latin-1", "iso_8859-1"})
+    for (const std::string_view known :
+         {"utf-8", "utf8", "us-ascii", "ascii", "utf-16", "utf-16le", "utf-16be", "utf-32",
+          "utf-32le", "utf-32be", "iso-8859-1", "latin1", "latin-1", "iso_8859-1"})
         if (charset == known)
             return true;
     return false;
@@ -84,8 +84,8 @@ Result<std::string> to_utf8(std::string_view text, const std::string& charset) {
             continue;
         }
         iconv_close(cd);
-        return permanent_failure(fmt::format("invalid {} at byte {}", charset,
-                                             text.size() - in_left));
+        return permanent_failure(
+            fmt::format("invalid {} at byte {}", charset, text.size() - in_left));
     }
     iconv_close(cd);
     out.resize(done);

@@ -194,6 +194,12 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
     return result;
 }
 
+std::optional<RequestBudget> MastodonConnector::budget() const {
+    using namespace std::chrono;
+    return RequestBudget{270, m_token.empty() ? duration_cast<seconds>(minutes(15))
+                                              : duration_cast<seconds>(minutes(5))};
+}
+
 std::string MastodonConnector::advice(const Failure& failure, std::string_view cursor_text) const {
     const auto cursor = read_cursor(cursor_text);
     if (failure.status == 404 && m_source.hashtag.empty() && !cursor.count("account_id"))

@@ -20,6 +20,9 @@ public:
     HttpRequest next_request(std::string_view cursor) const override;
     Result<FetchResult> parse(const HttpResponse& response, std::string_view cursor) const override;
     std::string advice(const Failure& failure, std::string_view cursor) const override;
+    // Anonymous paging: 300 per 15 minutes per IP; with a token 300 per 5
+    // minutes. A tenth is kept in reserve.
+    std::optional<RequestBudget> budget() const override;
 
 private:
     SourceConfig m_source;

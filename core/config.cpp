@@ -164,6 +164,15 @@ void read_daemon(Reader& in, const toml::table& table, Config& config) {
                  [&](const toml::node& n, const std::string& k) {
                      in.boolean(n, k, d.allow_plain_http);
                  }},
+                {"http_timeout",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.duration(n, k)) {
+                         if (*v < std::chrono::milliseconds(500) || *v > std::chrono::minutes(10))
+                             in.error(n.source(), k, "must be between 500ms and 10m");
+                         else
+                             d.http_timeout = *v;
+                     }
+                 }},
             });
 }
 

@@ -1,6 +1,7 @@
 #include "daemon/app.hpp"
 
 #include "core/json_util.hpp"
+#include "core/url.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
@@ -24,9 +25,14 @@ constexpr int k_max_pages_per_cycle = 10;
 constexpr auto k_max_backoff = std::chrono::milliseconds(std::chrono::hours(1));
 
 HttpOptions http_options(const Config& config) {
+    using namespace std::chrono;
     HttpOptions o;
     o.user_agent = config.daemon.user_agent;
     o.allow_plain_http = config.daemon.allow_plain_http;
+    o.total_timeout = config.daemon.http_timeout;
+    o.connect_timeout = std::min<milliseconds>(10s, config.daemon.http_timeout);
+    o.low_speed_time =
+        std::clamp(duration_cast<seconds>(config.daemon.http_timeout / 3), seconds(1), seconds(20));
     return o;
 }
 
@@ -118,6 +124,30 @@ void App::schedule(const std::shared_ptr<Source>& source, std::chrono::milliseco
 
 void App::poll(const std::shared_ptr<Source>& source) {
     HttpRequest request = source->connector->next_request(source->state.cursor);
+    if (const auto budget = source->connector->budget()) {
+        // A token bucket per host: full at start, refilled evenly.
+        const std::string host = split_url(request.url).value_or(UrlParts{}).host;
+        const auto now = std::chrono::steady_clock::now();
+        auto [it, fresh] = m_budgets.try_emplace(host);
+        Bucket& bucket = it->second;
+        if (fresh) {
+            bucket.capacity = bucket.tokens = budget->requests;
+            bucket.per_second = budget->requests / static_cast<double>(budget->window.count());
+        } else {
+            const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
+            bucket.tokens = std::min(bucket.capacity, bucket.tokens + elapsed * bucket.per_second);
+        }
+        bucket.updated = now;
+        if (bucket.tokens < 1) {
+            const auto wait = std::chrono::milliseconds(
+                static_cast<std::int64_t>((1 - bucket.tokens) / bucket.per_second * 1000) + 1);
+            log::info(component(source->config.name), "request budget for {} spent; waiting {}",
+                      host, format_duration(wait));
+            schedule(source, wait);
+            return;
+        }
+        bucket.tokens -= 1;
+    }
     if (!source->state.etag.empty())
         request.headers.emplace_back("If-None-Match", source->state.etag);
     if (!source->state.last_modified.empty())

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <zmq.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -72,6 +73,14 @@ private:
     Publisher m_publisher;
     HttpClient m_http;
     std::vector<std::shared_ptr<Source>> m_sources;
+    // Request budgets per host, shared by every source on that host.
+    struct Bucket {
+        double tokens = 0;
+        double capacity = 0;
+        double per_second = 0;
+        std::chrono::steady_clock::time_point updated;
+    };
+    std::map<std::string, Bucket> m_budgets;
     std::mt19937_64 m_random;
     std::size_t m_pending_once = 0;
     std::uint64_t m_alerts_published = 0;

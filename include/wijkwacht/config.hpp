@@ -23,6 +23,7 @@ struct DaemonConfig {
     std::string user_agent;
     std::chrono::seconds retention = std::chrono::hours(24 * 30);
     bool allow_plain_http = false;
+    std::chrono::milliseconds http_timeout = std::chrono::seconds(60); // one request, all in
 };
 
 struct PublishConfig {

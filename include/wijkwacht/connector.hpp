@@ -45,6 +45,12 @@ struct FetchResult {
     std::optional<std::chrono::system_clock::time_point> not_before;
 };
 
+// At most `requests` per `window` to one host, across every source there.
+struct RequestBudget {
+    int requests;
+    std::chrono::seconds window;
+};
+
 class Connector {
 public:
     virtual ~Connector() = default;
@@ -54,6 +60,8 @@ public:
     // What an operator should do about a failed request, if the platform
     // explains it (a 404 on an account lookup, a 401 from a closed instance).
     virtual std::string advice(const Failure&, std::string_view /*cursor*/) const { return {}; }
+    // The platform's request limit per host, if it has one.
+    virtual std::optional<RequestBudget> budget() const { return std::nullopt; }
 };
 
 // The registry: builds the connector for a source's type. Returns nullptr

@@ -1,0 +1,205 @@
+// Hostile servers: each misbehaving source fails alone, with a logged reason
+// and bounded memory, while a healthy source in the same daemon keeps
+// producing alerts.
+
+#include "tests/support/http_server.hpp"
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <zlib.h>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+
+using namespace wijkwacht::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string gzip_zeros(std::size_t size) {
+    z_stream z{};
+    deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    const std::string zeros(1 << 20, '\0');
+    std::string out;
+    char buffer[1 << 16];
+    for (std::size_t done = 0; done < size; done += zeros.size()) {
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+        z.avail_in = static_cast<uInt>(zeros.size());
+        const int flush = done + zeros.size() >= size ? Z_FINISH : Z_NO_FLUSH;
+        do {
+            z.next_out = reinterpret_cast<Bytef*>(buffer);
+            z.avail_out = sizeof buffer;
+            deflate(&z, flush);
+            out.append(buffer, sizeof buffer - z.avail_out);
+        } while (z.avail_out == 0);
+    }
+    deflateEnd(&z);
+    return out;
+}
+
+std::string rss(std::string_view items) {
+    return fmt::format("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>{}</channel></rss>",
+                       items);
+}
+
+long vm_hwm_kib(int pid) {
+    std::ifstream status(fmt::format("/proc/{}/status", pid));
+    std::string line;
+    while (std::getline(status, line))
+        if (line.starts_with("VmHWM:"))
+            return std::stol(line.substr(6));
+    return -1;
+}
+
+const std::vector<std::string> k_hostile = {"chunked", "bomb",  "trickle", "hang",  "loop",
+                                            "tofile",  "storm", "toomany", "deep",  "truncated"};
+
+} // namespace
+
+TEST_CASE("hostile servers fail their own source only, with a reason and bounded memory") {
+    TempDir dir;
+    std::atomic<bool> hostile{false};
+    const std::string bomb = gzip_zeros(64u << 20);
+    const std::string quiet = rss("<item><guid>https://q.example/1</guid><title>koffie</title></item>");
+    std::string deep = "[";
+    for (int i = 0; i < 100000; ++i)
+        deep += "[";
+    HttpServer server([&](const Request& r) {
+        const std::string& t = r.target;
+        if (t == "/good.xml")
+            return Reply{200, {}, hostile ? rss("<item><guid>https://g.example/1</guid><title>Inbraak gemeld</title></item>") : quiet};
+        if (t.find("/api/v1/timelines/tag/") != std::string::npos)
+            return Reply{200, {{"Content-Type", "application/json"}}, hostile ? deep : "[]"};
+        if (!hostile)
+            return Reply{200, {}, quiet};
+        Reply reply{200, {}, ""};
+        if (t == "/chunked.xml") {
+            reply.mode = Reply::Mode::chunked;
+            reply.body = std::string(10u << 20, 'x');
+        } else if (t == "/bomb.xml") {
+            reply.headers = {{"Content-Encoding", "gzip"}};
+            reply.body = bomb;
+        } else if (t == "/trickle.xml") {
+            reply.mode = Reply::Mode::trickle;
+            reply.trickle_interval = 1s;
+            reply.body = quiet;
+        } else if (t == "/hang.xml") {
+            reply.mode = Reply::Mode::hang_after_headers;
+            reply.body = quiet;
+        } else if (t == "/loop.xml") {
+            reply = Reply{302, {{"Location", "/loop.xml"}}, ""};
+        } else if (t == "/tofile.xml") {
+            reply = Reply{302, {{"Location", "file:///etc/passwd"}}, ""};
+        } else if (t == "/storm.xml") {
+            reply = Reply{500, {}, "no"};
+        } else if (t == "/toomany.xml") {
+            reply = Reply{429, {{"Retry-After", "3600"}}, ""};
+        } else if (t == "/truncated.xml") {
+            reply.mode = Reply::Mode::truncated;
+            reply.body = rss("<item><guid>https://t.example/1</guid><title>x</title></item>");
+        } else if (t == "/badutf8.xml") {
+            reply.body = rss("<item><guid>https://b.example/2</guid><title>inbraak \xFF\xFE\xC3 fiets</title></item>");
+        } else if (t == "/laughs.xml") {
+            reply.body = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+                         "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><rss version=\"2.0\"><channel>"
+                         "<item><guid>https://l.example/3</guid><title>&c;</title></item></channel></rss>";
+        }
+        return reply;
+    });
+
+    std::string sources;
+    for (const auto& name : k_hostile) {
+        if (name == "deep")
+            sources += fmt::format("[[source]]\nname = \"deep\"\ntype = \"mastodon\"\ninstance = \"{}\"\n"
+                                   "hashtag = \"deep\"\ninterval = \"300ms\"\n\n",
+                                   server.url(""));
+        else
+            sources += fmt::format("[[source]]\nname = \"{}\"\ntype = \"feed\"\nurl = \"{}\"\ninterval = \"300ms\"\n\n",
+                                   name, server.url("/" + name + ".xml"));
+    }
+    for (const auto* name : {"good", "badutf8", "laughs"})
+        sources += fmt::format("[[source]]\nname = \"{}\"\ntype = \"feed\"\nurl = \"{}\"\ninterval = \"300ms\"\n\n",
+                               name, server.url(std::string("/") + name + ".xml"));
+    write_text(dir.path() / "rules.toml", "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = 'inbraak'\n");
+    const std::string endpoint = "ipc://" + (dir.path() / "pub.sock").string();
+    write_text(dir.path() / "w.toml",
+               fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\nhttp_timeout = \"2s\"\n"
+                           "[publish]\nendpoint = \"{}\"\nheartbeat = \"200ms\"\n\n{}",
+                           endpoint, sources));
+
+    zmq::context_t context(1);
+    zmq::socket_t sub(context, zmq::socket_type::sub);
+    sub.set(zmq::sockopt::linger, 0);
+    sub.set(zmq::sockopt::subscribe, "");
+    sub.connect(endpoint);
+    std::vector<std::string> messages;
+    const auto receive_until = [&](const std::function<bool(const std::string&)>& want) {
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            zmq::pollitem_t item{static_cast<void*>(sub), 0, ZMQ_POLLIN, 0};
+            if (zmq::poll(&item, 1, 200ms) <= 0)
+                continue;
+            std::vector<zmq::message_t> frames;
+            REQUIRE(zmq::recv_multipart(sub, std::back_inserter(frames)));
+            messages.push_back(frames.at(1).to_string());
+            if (want(messages.back()))
+                return true;
+        }
+        return false;
+    };
+
+    NotifySocket notify(dir.path() / "notify.sock");
+    const auto log = dir.path() / "daemon.log";
+    Process daemon({WIJKWACHTD_PATH, "--config", (dir.path() / "w.toml").string()},
+                   {{"NOTIFY_SOCKET", notify.path().string()}}, log);
+    REQUIRE(notify.wait_for("READY=1", 15s));
+    REQUIRE(receive_until([](const std::string& m) { return m.find("\"heartbeat\"") != std::string::npos; }));
+
+    hostile = true;
+    CHECK(receive_until([](const std::string& m) { return m.find("\"type\":\"alert\"") != std::string::npos; }));
+    for (const auto& name : k_hostile) {
+        CAPTURE(name);
+        const std::string needle = fmt::format("\"source\":\"{}\",\"state\":\"failing\"", name);
+        const auto seen = [&] {
+            return std::any_of(messages.begin(), messages.end(),
+                               [&](const std::string& m) { return m.find(needle) != std::string::npos; });
+        };
+        CHECK((seen() || receive_until([&](const std::string& m) { return m.find(needle) != std::string::npos; })));
+    }
+    const long hwm = vm_hwm_kib(daemon.pid());
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10s) == 0);
+
+    const auto text = read_text(log);
+    const auto failed = [&](std::string_view source, std::string_view reason) {
+        const auto prefix = fmt::format("[source:{}] poll failed", source);
+        for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+            const auto line = text.substr(at, text.find('\n', at) - at);
+            if (line.find(reason) != std::string::npos)
+                return true;
+        }
+        MESSAGE("no \"" << reason << "\" for " << source);
+        return false;
+    };
+    CHECK(failed("chunked", "not well-formed XML"));
+    CHECK(failed("bomb", "response larger than"));
+    CHECK(failed("trickle", "timed out"));
+    CHECK(failed("hang", "timed out"));
+    CHECK(failed("loop", "more than 5 redirects"));
+    CHECK(failed("tofile", "redirect refused: scheme \"file\""));
+    CHECK(failed("storm", "HTTP 500"));
+    CHECK(failed("toomany", "(rate-limited)"));
+    CHECK(failed("deep", "nested deeper than"));
+    CHECK(failed("truncated", "transient"));
+    CHECK(text.find("[source:badutf8] 1 post(s), 1 new") != std::string::npos);
+    CHECK(text.find("[source:laughs] 1 post(s), 1 new") != std::string::npos);
+    // Retry-After: 3600 is honoured: one request while hostile.
+    CHECK(server.requests("/toomany.xml") <= 2);
+    CHECK(hwm > 0);
+    CHECK(hwm < 200 * 1024); // KiB
+    MESSAGE("daemon peak RSS " << hwm / 1024 << " MiB");
+}
