@@ -7,13 +7,13 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <zlib.h>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <zlib.h>
 
 using namespace wijkwacht::test;
 using namespace std::chrono_literals;
@@ -42,8 +42,9 @@ std::string gzip_zeros(std::size_t size) {
 }
 
 std::string rss(std::string_view items) {
-    return fmt::format("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>{}</channel></rss>",
-                       items);
+    return fmt::format(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>{}</channel></rss>",
+        items);
 }
 
 long vm_hwm_kib(int pid) {
@@ -55,8 +56,8 @@ long vm_hwm_kib(int pid) {
     return -1;
 }
 
-const std::vector<std::string> k_hostile = {"chunked", "bomb",  "trickle", "hang",  "loop",
-                                            "tofile",  "storm", "toomany", "deep",  "truncated"};
+const std::vector<std::string> k_hostile = {"chunked", "bomb",  "trickle", "hang", "loop",
+                                            "tofile",  "storm", "toomany", "deep", "truncated"};
 
 } // namespace
 
@@ -64,14 +65,19 @@ TEST_CASE("hostile servers fail their own source only, with a reason and bounded
     TempDir dir;
     std::atomic<bool> hostile{false};
     const std::string bomb = gzip_zeros(64u << 20);
-    const std::string quiet = rss("<item><guid>https://q.example/1</guid><title>koffie</title></item>");
+    const std::string quiet =
+        rss("<item><guid>https://q.example/1</guid><title>koffie</title></item>");
     std::string deep = "[";
     for (int i = 0; i < 100000; ++i)
         deep += "[";
     HttpServer server([&](const Request& r) {
         const std::string& t = r.target;
         if (t == "/good.xml")
-            return Reply{200, {}, hostile ? rss("<item><guid>https://g.example/1</guid><title>Inbraak gemeld</title></item>") : quiet};
+            return Reply{200,
+                         {},
+                         hostile ? rss("<item><guid>https://g.example/1</guid><title>Inbraak "
+                                       "gemeld</title></item>")
+                                 : quiet};
         if (t.find("/api/v1/timelines/tag/") != std::string::npos)
             return Reply{200, {{"Content-Type", "application/json"}}, hostile ? deep : "[]"};
         if (!hostile)
@@ -102,11 +108,14 @@ TEST_CASE("hostile servers fail their own source only, with a reason and bounded
             reply.mode = Reply::Mode::truncated;
             reply.body = rss("<item><guid>https://t.example/1</guid><title>x</title></item>");
         } else if (t == "/badutf8.xml") {
-            reply.body = rss("<item><guid>https://b.example/2</guid><title>inbraak \xFF\xFE\xC3 fiets</title></item>");
+            reply.body = rss("<item><guid>https://b.example/2</guid><title>inbraak \xFF\xFE\xC3 "
+                             "fiets</title></item>");
         } else if (t == "/laughs.xml") {
-            reply.body = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
-                         "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><rss version=\"2.0\"><channel>"
-                         "<item><guid>https://l.example/3</guid><title>&c;</title></item></channel></rss>";
+            reply.body =
+                "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b "
+                "\"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+                "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><rss version=\"2.0\"><channel>"
+                "<item><guid>https://l.example/3</guid><title>&c;</title></item></channel></rss>";
         }
         return reply;
     });
@@ -114,22 +123,28 @@ TEST_CASE("hostile servers fail their own source only, with a reason and bounded
     std::string sources;
     for (const auto& name : k_hostile) {
         if (name == "deep")
-            sources += fmt::format("[[source]]\nname = \"deep\"\ntype = \"mastodon\"\ninstance = \"{}\"\n"
-                                   "hashtag = \"deep\"\ninterval = \"300ms\"\n\n",
-                                   server.url(""));
+            sources +=
+                fmt::format("[[source]]\nname = \"deep\"\ntype = \"mastodon\"\ninstance = \"{}\"\n"
+                            "hashtag = \"deep\"\ninterval = \"300ms\"\n\n",
+                            server.url(""));
         else
-            sources += fmt::format("[[source]]\nname = \"{}\"\ntype = \"feed\"\nurl = \"{}\"\ninterval = \"300ms\"\n\n",
+            sources += fmt::format("[[source]]\nname = \"{}\"\ntype = \"feed\"\nurl = "
+                                   "\"{}\"\ninterval = \"300ms\"\n\n",
                                    name, server.url("/" + name + ".xml"));
     }
     for (const auto* name : {"good", "badutf8", "laughs"})
-        sources += fmt::format("[[source]]\nname = \"{}\"\ntype = \"feed\"\nurl = \"{}\"\ninterval = \"300ms\"\n\n",
-                               name, server.url(std::string("/") + name + ".xml"));
-    write_text(dir.path() / "rules.toml", "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = 'inbraak'\n");
+        sources += fmt::format(
+            "[[source]]\nname = \"{}\"\ntype = \"feed\"\nurl = \"{}\"\ninterval = \"300ms\"\n\n",
+            name, server.url(std::string("/") + name + ".xml"));
+    write_text(dir.path() / "rules.toml",
+               "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = 'inbraak'\n");
     const std::string endpoint = "ipc://" + (dir.path() / "pub.sock").string();
-    write_text(dir.path() / "w.toml",
-               fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\nhttp_timeout = \"2s\"\n"
-                           "[publish]\nendpoint = \"{}\"\nheartbeat = \"200ms\"\n\n{}",
-                           endpoint, sources));
+    write_text(
+        dir.path() / "w.toml",
+        fmt::format(
+            "[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\nhttp_timeout = \"2s\"\n"
+            "[publish]\nendpoint = \"{}\"\nheartbeat = \"200ms\"\n\n{}",
+            endpoint, sources));
 
     zmq::context_t context(1);
     zmq::socket_t sub(context, zmq::socket_type::sub);
@@ -157,18 +172,23 @@ TEST_CASE("hostile servers fail their own source only, with a reason and bounded
     Process daemon({WIJKWACHTD_PATH, "--config", (dir.path() / "w.toml").string()},
                    {{"NOTIFY_SOCKET", notify.path().string()}}, log);
     REQUIRE(notify.wait_for("READY=1", 15s));
-    REQUIRE(receive_until([](const std::string& m) { return m.find("\"heartbeat\"") != std::string::npos; }));
+    REQUIRE(receive_until(
+        [](const std::string& m) { return m.find("\"heartbeat\"") != std::string::npos; }));
 
     hostile = true;
-    CHECK(receive_until([](const std::string& m) { return m.find("\"type\":\"alert\"") != std::string::npos; }));
+    CHECK(receive_until(
+        [](const std::string& m) { return m.find("\"type\":\"alert\"") != std::string::npos; }));
     for (const auto& name : k_hostile) {
         CAPTURE(name);
         const std::string needle = fmt::format("\"source\":\"{}\",\"state\":\"failing\"", name);
         const auto seen = [&] {
-            return std::any_of(messages.begin(), messages.end(),
-                               [&](const std::string& m) { return m.find(needle) != std::string::npos; });
+            return std::any_of(messages.begin(), messages.end(), [&](const std::string& m) {
+                return m.find(needle) != std::string::npos;
+            });
         };
-        CHECK((seen() || receive_until([&](const std::string& m) { return m.find(needle) != std::string::npos; })));
+        CHECK((seen() || receive_until([&](const std::string& m) {
+                   return m.find(needle) != std::string::npos;
+               })));
     }
     const long hwm = vm_hwm_kib(daemon.pid());
     daemon.signal(SIGTERM);
@@ -177,7 +197,8 @@ TEST_CASE("hostile servers fail their own source only, with a reason and bounded
     const auto text = read_text(log);
     const auto failed = [&](std::string_view source, std::string_view reason) {
         const auto prefix = fmt::format("[source:{}] poll failed", source);
-        for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+        for (std::size_t at = text.find(prefix); at != std::string::npos;
+             at = text.find(prefix, at + 1)) {
             const auto line = text.substr(at, text.find('\n', at) - at);
             if (line.find(reason) != std::string::npos)
                 return true;
