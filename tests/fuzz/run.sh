@@ -11,6 +11,6 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER=clang++-14 -DWIJKWACHT_FUZZ=ON -DWIJKWACHT_TESTS=OFF >/dev/null
 cmake --build "$build" --target "$target"
 work=$(mktemp -d)
-cp "$root"/tests/fuzz/corpus/query/* "$work/"
+cp "$root"/tests/fuzz/corpus/"${target#fuzz_}"/* "$work/"
 "$build/tests/fuzz/$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
     -artifact_prefix="$build/" "$work"

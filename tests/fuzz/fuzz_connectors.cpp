@@ -1,0 +1,70 @@
+// libFuzzer targets for the connector parsers. One source file, four
+// targets, chosen at compile time: WIJKWACHT_FUZZ_FEED_XML, _FEED_JSON,
+// _MASTODON, _BLUESKY. Any bytes must parse or fail with a reason; every
+// post must carry an id and valid UTF-8 text.
+
+#include "connectors/bluesky.hpp"
+#include "connectors/feed.hpp"
+#include "connectors/mastodon.hpp"
+#include "core/utf8.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+using namespace wijkwacht;
+
+void check(const Result<std::vector<Post>>& posts) {
+    if (!posts) {
+        if (posts.failure().message.empty())
+            std::abort();
+        return;
+    }
+    for (const auto& post : *posts)
+        if (post.id.empty() || !is_valid_utf8(post.text))
+            std::abort();
+}
+
+[[maybe_unused]] std::vector<Post> run(const Connector& connector, std::string body,
+                                       std::string cursor) {
+    HttpResponse response;
+    response.status = 200;
+    response.fetched_at = "2026-11-29T10:00:00Z";
+    response.body = std::move(body);
+    auto result = connector.parse(response, cursor);
+    if (!result)
+        return {};
+    return std::move(result->posts);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string body(reinterpret_cast<const char*>(data), size);
+#if defined(WIJKWACHT_FUZZ_FEED_XML) || defined(WIJKWACHT_FUZZ_FEED_JSON)
+    const FeedContext context{"fuzz", "https://fuzz.example/feed", {}, "2026-11-29T10:00:00Z", ""};
+#if defined(WIJKWACHT_FUZZ_FEED_JSON)
+    check(parse_feed("{" + body, context));
+#else
+    check(parse_feed(body, context));
+#endif
+#else
+    SourceConfig source;
+    source.name = "fuzz";
+#if defined(WIJKWACHT_FUZZ_MASTODON)
+    source.instance = "https://mastodon.example";
+    source.account = "x";
+    const MastodonConnector connector(source);
+    const std::string cursor = "{\"account_id\":\"1\",\"min_id\":\"5\"}";
+#else
+    source.actor = "x.example";
+    const BlueskyConnector connector(source);
+    const std::string cursor = "{\"newest\":\"2026-11-29T09:00:00Z\"}";
+#endif
+    Result<std::vector<Post>> posts = run(connector, body, cursor);
+    check(posts);
+#endif
+    return 0;
+}
