@@ -11,8 +11,11 @@ namespace wijkwacht {
 
 namespace {
 // UTF-8 is validated before parsing, faster than RapidJSON's per-byte check.
-constexpr unsigned k_parse_flags =
-    rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+// No kParseFullPrecisionFlag: in RapidJSON 1.1.0 its strtod reads past its
+// table of powers of ten on a long run of zeros after the decimal point
+// (found by fuzzing; tests/fuzz/corpus/feed_json/long-zero-fraction). We read
+// no fractions, and the normal-precision path is bounded.
+constexpr unsigned k_parse_flags = rapidjson::kParseIterativeFlag;
 
 // The deepest nesting of arrays and objects outside strings, stopping at the
 // first position past `limit` (returned through `where`). A byte scan: much

@@ -113,3 +113,12 @@ TEST_CASE("NUL inside JSON strings is kept by length") {
     REQUIRE(r.ok());
     CHECK(r->id == std::string("a\0b", 3));
 }
+
+TEST_CASE("a number with thousands of zeros after the decimal point parses safely") {
+    // RapidJSON 1.1.0's full-precision strtod read out of bounds here (found by fuzzing).
+    const std::string json =
+        R"({"id":"x","text":"t","score":0.)" + std::string(4000, '0') + "1e-5}";
+    const auto r = post_from_json(json);
+    REQUIRE(r.ok());
+    CHECK(r->id == "x");
+}
