@@ -149,7 +149,10 @@ std::string parse_date(std::string_view text, bool rfc822_first) {
     if (t)
         return format_rfc3339(*t);
     const auto u = rfc822_first ? parse_rfc3339(text) : parse_rfc822(text);
-    return u ? format_rfc3339(*u) : std::string();
+    if (u)
+        return format_rfc3339(*u);
+    const auto v = parse_day_first(text);
+    return v ? format_rfc3339(*v) : std::string();
 }
 
 // Media RSS below `node`: media:content, media:group, media:thumbnail.

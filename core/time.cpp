@@ -226,6 +226,45 @@ std::optional<SysTime> parse_rfc822(std::string_view text) {
     return make_time(*y, mo, *d, h, mi, s, offset);
 }
 
+std::optional<SysTime> parse_day_first(std::string_view text) {
+    Scanner in{text};
+    in.skip_spaces();
+    const auto d = in.number(1, 2);
+    if (!d)
+        return std::nullopt;
+    const char separator = in.peek();
+    if (separator != '.' && separator != '-' && separator != '/')
+        return std::nullopt;
+    ++in.pos;
+    const auto mo = in.number(1, 2);
+    if (!mo || !in.eat(separator))
+        return std::nullopt;
+    const auto y = in.number(4, 4);
+    if (!y)
+        return std::nullopt;
+    int h = 0, mi = 0, s = 0;
+    in.skip_spaces();
+    if (const auto hh = in.number(1, 2)) {
+        if (!in.eat(':'))
+            return std::nullopt;
+        const auto mm = in.number(2, 2);
+        if (!mm)
+            return std::nullopt;
+        h = *hh;
+        mi = *mm;
+        if (in.eat(':')) {
+            const auto ss = in.number(2, 2);
+            if (!ss)
+                return std::nullopt;
+            s = *ss;
+        }
+    }
+    in.skip_spaces();
+    if (!in.done())
+        return std::nullopt;
+    return make_time(*y, *mo, *d, h, mi, s, minutes{0});
+}
+
 std::optional<milliseconds> parse_duration(std::string_view text) {
     if (text.empty())
         return std::nullopt;

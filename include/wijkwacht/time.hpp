@@ -19,6 +19,9 @@ std::string now_rfc3339();
 std::optional<SysTime> parse_rfc3339(std::string_view text);
 // RFC 822/1123 as RSS uses it ("Thu, 01 Jan 2004 19:48:21 GMT", "+0100", weekday optional).
 std::optional<SysTime> parse_rfc822(std::string_view text);
+// The day-first numeric form some feeds use ("22.11.2022 12:16:00",
+// "22-11-2022 12:16", "22/11/2022"), read as UTC: the feed gives no zone.
+std::optional<SysTime> parse_day_first(std::string_view text);
 // HTTP dates (RFC 9110 IMF-fixdate and the obsolete forms RFC 822 covers).
 inline std::optional<SysTime> parse_http_date(std::string_view text) {
     return parse_rfc822(text);

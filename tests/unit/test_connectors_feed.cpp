@@ -92,7 +92,7 @@ TEST_CASE("RSS 2.0: text, identity, dates, media") {
 
     const Post& c = posts[2];
     CHECK(c.id == "https://www.politie.example/nieuws/open-dag"); // no guid: the link
-    CHECK(c.created_at == "2026-11-29T10:00:00Z");                // broken date: first seen
+    CHECK(c.created_at == "2022-11-22T12:16:00Z");                // day-first date, read as UTC
     REQUIRE(c.media.size() == 1);
     CHECK(c.media[0].url == "https://www.politie.example/img/open-dag.jpg"); // URL as element text
     CHECK(c.media[0].kind == MediaKind::link);
@@ -225,6 +225,15 @@ TEST_CASE("hostile feeds: entity expansion stays literal, invalid UTF-8 is repla
     const auto r = parse_feed(bad, context());
     REQUIRE(r.ok());
     CHECK(is_valid_utf8((*r)[0].text));
+}
+
+TEST_CASE("an unreadable date falls back to the time the entry was first seen") {
+    const auto r = parse_feed(
+        "<rss version=\"2.0\"><channel><item><guid>https://x.example/d</guid>"
+        "<title>t</title><pubDate>gisteren rond de middag</pubDate></item></channel></rss>",
+        context());
+    REQUIRE(r.ok());
+    CHECK((*r)[0].created_at == "2026-11-29T10:00:00Z");
 }
 
 TEST_CASE("the number of items taken from one document is bounded") {

@@ -31,6 +31,15 @@ TEST_CASE("RFC 822 dates as RSS writes them") {
     CHECK_FALSE(parse_rfc822("Sun, 29 Nov 2026 10:00:00 XYZ"));
 }
 
+TEST_CASE("the day-first dates some feeds use") {
+    CHECK(format_rfc3339(*parse_day_first("22.11.2022 12:16:00")) == "2022-11-22T12:16:00Z");
+    CHECK(format_rfc3339(*parse_day_first("1-2-2026 9:05")) == "2026-02-01T09:05:00Z");
+    CHECK(format_rfc3339(*parse_day_first("22/11/2022")) == "2022-11-22T00:00:00Z");
+    CHECK_FALSE(parse_day_first("31.02.2026"));
+    CHECK_FALSE(parse_day_first("22.11.22"));
+    CHECK_FALSE(parse_day_first("22.11-2022"));
+}
+
 TEST_CASE("durations") {
     CHECK(parse_duration("90s") == 90s);
     CHECK(parse_duration("2m") == 2min);
