@@ -181,6 +181,10 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
         post.tags = m_source.tags;
         result.posts.push_back(std::move(post));
     }
+    if (!resuming && doc.Size() == 0 && m_token.empty())
+        result.notice = "the instance returned no posts at all: it may refuse anonymous access to "
+                        "this timeline (Mastodon 4.5+ timelines_access); give the source an "
+                        "access_token_file if posts are expected";
     if (!newest.empty())
         cursor["min_id"] = newest;
     result.cursor = write_cursor(cursor);

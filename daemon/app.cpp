@@ -184,6 +184,8 @@ void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse
         failed(source, failure);
         return;
     }
+    if (!parsed->notice.empty())
+        log::notice(component(source->config.name), "{}", parsed->notice);
     SourceState next = source->state;
     next.cursor = parsed->cursor;
     next.etag = std::string(response.header("ETag").value_or(""));

@@ -43,6 +43,8 @@ struct FetchResult {
     bool more = false;  // fetch again right away (paging)
     // The server's rate limit is spent until then: poll no sooner.
     std::optional<std::chrono::system_clock::time_point> not_before;
+    // Something an operator should know though nothing failed.
+    std::string notice;
 };
 
 // At most `requests` per `window` to one host, across every source there.

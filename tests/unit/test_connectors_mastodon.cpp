@@ -125,6 +125,11 @@ TEST_CASE("mastodon: a full page after min_id pages forward; an empty one keeps 
     REQUIRE(empty.ok());
     CHECK_FALSE(empty->more);
     CHECK(read_cursor(empty->cursor).at("min_id") == "100");
+    CHECK(empty->notice.empty()); // nothing new since the last poll is normal
+    // An empty first page from an anonymous poller may be a closed timeline.
+    const auto first = c.parse(response("[]"), write_cursor({{"account_id", "1"}}));
+    REQUIRE(first.ok());
+    CHECK(first->notice.find("refuse anonymous access") != std::string::npos);
 }
 
 TEST_CASE("mastodon: ids compare by length, then lexically") {
