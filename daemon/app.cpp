@@ -22,6 +22,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int k_max_pages_per_cycle = 10;
+constexpr std::size_t k_max_in_flight = 64; // requests handed to libcurl at once
 constexpr auto k_max_backoff = std::chrono::milliseconds(std::chrono::hours(1));
 
 HttpOptions http_options(const Config& config) {
@@ -123,6 +124,12 @@ void App::schedule(const std::shared_ptr<Source>& source, std::chrono::milliseco
 }
 
 void App::poll(const std::shared_ptr<Source>& source) {
+    if (m_in_flight >= k_max_in_flight) {
+        // Many sources due at once (a start, --once): queue rather than
+        // hand libcurl thousands of transfers.
+        m_waiting.push_back(source);
+        return;
+    }
     HttpRequest request = source->connector->next_request(source->state.cursor);
     if (const auto budget = source->connector->budget()) {
         // A token bucket per host: full at start, refilled evenly.
@@ -153,7 +160,17 @@ void App::poll(const std::shared_ptr<Source>& source) {
     if (!source->state.last_modified.empty())
         request.headers.emplace_back("If-Modified-Since", source->state.last_modified);
     log::debug(component(source->config.name), "GET {}", log::redact_url(request.url));
+    ++m_in_flight;
     m_http.fetch(std::move(request), [this, source](Result<HttpResponse> result) {
+        --m_in_flight;
+        while (!m_waiting.empty() && !m_stopping) {
+            auto next = std::move(m_waiting.front());
+            m_waiting.pop_front();
+            if (!next->retired) {
+                asio::post(m_io, [this, next] { poll(next); });
+                break;
+            }
+        }
         if (source->retired || m_stopping)
             return;
         // Nothing may throw out of a handler: a failure here fails this source only.

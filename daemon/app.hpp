@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <zmq.hpp>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -81,6 +82,8 @@ private:
         std::chrono::steady_clock::time_point updated;
     };
     std::map<std::string, Bucket> m_budgets;
+    std::size_t m_in_flight = 0;
+    std::deque<std::shared_ptr<Source>> m_waiting; // due, waiting for a free request slot
     std::mt19937_64 m_random;
     std::size_t m_pending_once = 0;
     std::uint64_t m_alerts_published = 0;
