@@ -3,7 +3,7 @@
 # polled by `wijkwachtd --once` and by `newsboat -x reload`, three rounds
 # each: cold (all new), unchanged (304s), changed (all items new).
 # Reports wall time, CPU seconds and peak RSS (GNU time).
-# Usage: bench/ingest.sh [BUILD_DIR] [FEEDS...]   (default: 1000 10000)
+# Usage: [PORT=8790] [PEERS=1] bench/ingest.sh [BUILD_DIR] [FEEDS...]   (default: 1000 10000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -14,7 +14,8 @@ for p in nginx-light newsboat time; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
         { echo "bench/ingest.sh needs $p: apt-get install $p" >&2; exit 1; }
 done
-port=8790
+port=${PORT:-8790}
+peers=${PEERS:-1} # PEERS=0: wijkwachtd only
 work=$(mktemp -d)
 chmod 755 "$work" # nginx workers run unprivileged
 cleanup() {
@@ -59,10 +60,10 @@ CONF
     curl -fsS -o /dev/null "http://127.0.0.1:$port/feed-0.xml" || { echo "nginx does not answer on $port"; cat "$work/nginx-error.log"; exit 1; }
     measure "wijkwachtd --once, cold (all new)" "$build/daemon/wijkwachtd" --config "$dir/wijkwacht.toml" --once --log-level warning
     measure "wijkwachtd --once, unchanged (304)" "$build/daemon/wijkwachtd" --config "$dir/wijkwacht.toml" --once --log-level warning
-    measure "newsboat -x reload, cold" newsboat -u "$dir/urls" -c "$dir/newsboat.db" -C /dev/null -x reload
-    measure "newsboat -x reload, unchanged" newsboat -u "$dir/urls" -c "$dir/newsboat.db" -C /dev/null -x reload
+    if [ "$peers" = 1 ]; then measure "newsboat -x reload, cold" newsboat -u "$dir/urls" -c "$dir/newsboat.db" -C /dev/null -x reload
+    measure "newsboat -x reload, unchanged" newsboat -u "$dir/urls" -c "$dir/newsboat.db" -C /dev/null -x reload; fi
     "$build/bench/wijkwacht-bench-ingest" --dir "$dir" --feeds "$n" --round 2 --port $port \
         --rules "$root/rules/packs" > /dev/null
     measure "wijkwachtd --once, changed (all items new)" "$build/daemon/wijkwachtd" --config "$dir/wijkwacht.toml" --once --log-level warning
-    measure "newsboat -x reload, changed" newsboat -u "$dir/urls" -c "$dir/newsboat.db" -C /dev/null -x reload
+    if [ "$peers" = 1 ]; then measure "newsboat -x reload, changed" newsboat -u "$dir/urls" -c "$dir/newsboat.db" -C /dev/null -x reload; fi
 done
