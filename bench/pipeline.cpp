@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
                         i, i, i, make_text(random));
     rss += "</channel></rss>";
     const FeedContext context{
-        "bench", "https://bench.example/feed.xml", {}, "2026-11-29T10:00:00Z", ""};
+        "bench", "https://bench.example/feed.xml", {}, "2026-11-29T10:00:00Z", "", ""};
     const std::size_t documents = std::max<std::size_t>(count / 100, 100);
     std::size_t items = 0;
     const double parse = seconds([&] {

@@ -213,10 +213,10 @@ void finish(Post& post, const std::string& title, HtmlText body, const FeedConte
     post.text = std::move(text);
     for (auto& src : body.images)
         add_media(post, MediaKind::image,
-                  resolve_url(post.url.empty() ? context.feed_url : post.url, src));
+                  resolve_url(post.url.empty() ? context.base() : post.url, src));
     for (auto& src : body.videos)
         add_media(post, MediaKind::video,
-                  resolve_url(post.url.empty() ? context.feed_url : post.url, src));
+                  resolve_url(post.url.empty() ? context.base() : post.url, src));
     if (post.created_at.empty())
         post.created_at = context.fetched_at;
     post.fetched_at = context.fetched_at;
@@ -228,7 +228,7 @@ Post rss_item(const pugi::xml_node& item, const FeedContext& context,
               std::string_view channel_title) {
     Post post;
     post.platform = "feed";
-    const std::string base = base_of(item, context.feed_url);
+    const std::string base = base_of(item, context.base());
     const std::string title = child(item, k_ns_rss, "title").child_value();
     const auto link_text = text_of(child(item, k_ns_rss, "link"));
     post.url = link_text.empty() ? std::string() : resolve_url(base, link_text);
@@ -285,7 +285,7 @@ Post atom_entry(const pugi::xml_node& entry, const FeedContext& context,
                 std::string_view feed_title) {
     Post post;
     post.platform = "feed";
-    const std::string base = base_of(entry, context.feed_url);
+    const std::string base = base_of(entry, context.base());
     post.url = atom_link(entry, base, &post);
     const auto title_node = child(entry, k_ns_atom, "title");
     const std::string title = title_node.attribute("type").value() == std::string_view("xhtml")
@@ -377,7 +377,7 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
     if (feed_author.name.empty())
         feed_author.name = collapse_whitespace(sanitize_utf8(json_str(doc, "title")));
     const std::string base =
-        json_str(doc, "feed_url").empty() ? context.feed_url : json_str(doc, "feed_url");
+        json_str(doc, "feed_url").empty() ? context.base() : json_str(doc, "feed_url");
     std::vector<Post> posts;
     for (const auto& item : items->value.GetArray()) {
         if (!item.IsObject())
@@ -492,9 +492,17 @@ HttpRequest FeedConnector::next_request(std::string_view) const {
 }
 
 Result<FetchResult> FeedConnector::parse(const HttpResponse& response, std::string_view) const {
-    const FeedContext context{m_source.name, response.url.empty() ? m_source.url : response.url,
-                              m_source.tags, response.fetched_at,
-                              std::string(response.header("Content-Type").value_or(""))};
+    // Ids are scoped by the configured URL, which redirects do not change;
+    // links resolve against where the document is (after redirects, or its
+    // Content-Location).
+    const std::string where = response.url.empty() ? m_source.url : response.url;
+    const auto location = response.header("Content-Location");
+    const FeedContext context{m_source.name,
+                              m_source.url,
+                              m_source.tags,
+                              response.fetched_at,
+                              std::string(response.header("Content-Type").value_or("")),
+                              location ? resolve_url(where, *location) : where};
     auto posts = parse_feed(response.body, context);
     if (!posts)
         return posts.failure();

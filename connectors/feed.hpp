@@ -15,10 +15,13 @@ namespace wijkwacht {
 
 struct FeedContext {
     std::string source;   // source name
-    std::string feed_url; // base for relative links and scope of short ids
+    std::string feed_url; // scope of short ids, and the base for relative links…
     std::map<std::string, std::string> tags;
     std::string fetched_at;   // RFC 3339; also the date of undated entries
     std::string content_type; // the HTTP Content-Type, for its charset
+    std::string base_url;     // …unless set: where the document says it is (Content-Location)
+
+    const std::string& base() const { return base_url.empty() ? feed_url : base_url; }
 };
 
 inline constexpr std::size_t k_feed_max_items = 1000;

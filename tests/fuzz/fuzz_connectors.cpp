@@ -44,7 +44,8 @@ void check(const Result<std::vector<Post>>& posts) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string body(reinterpret_cast<const char*>(data), size);
 #if defined(WIJKWACHT_FUZZ_FEED_XML) || defined(WIJKWACHT_FUZZ_FEED_JSON)
-    const FeedContext context{"fuzz", "https://fuzz.example/feed", {}, "2026-11-29T10:00:00Z", ""};
+    const FeedContext context{"fuzz", "https://fuzz.example/feed", {}, "2026-11-29T10:00:00Z", "",
+                              ""};
 #if defined(WIJKWACHT_FUZZ_FEED_JSON)
     check(parse_feed("{" + body, context));
 #else

@@ -13,7 +13,8 @@ using wijkwacht::test::read_file;
 
 namespace {
 FeedContext context(std::string url = "https://www.politie.example/rss/nieuws.xml") {
-    return {"politie-nieuws", std::move(url), {{"region", "noord"}}, "2026-11-29T10:00:00Z", ""};
+    return {
+        "politie-nieuws", std::move(url), {{"region", "noord"}}, "2026-11-29T10:00:00Z", "", ""};
 }
 
 std::vector<Post> parse_fixture(const std::string& name,
@@ -263,7 +264,20 @@ TEST_CASE("the connector builds its request and parses through the response URL"
     const auto result = connector.parse(response, "");
     REQUIRE(result.ok());
     CHECK(result->posts.size() == 4);
-    CHECK(result->posts[1].id == "https://www.politie.example/moved/nieuws.xml#48213");
+    // Short ids stay scoped by the configured URL, whatever the redirects.
+    CHECK(result->posts[1].id == "https://www.politie.example/rss/nieuws.xml#48213");
+    // Relative links resolve against where the document came from.
+    CHECK(result->posts[0].media[1].url == "https://www.politie.example/beelden/deurbel.jpg");
+    response.headers = {{"Content-Location", "/elders/nieuws.xml"}};
+    const auto located = connector.parse(response, "");
+    REQUIRE(located.ok());
+    CHECK(located->posts[1].id == "https://www.politie.example/rss/nieuws.xml#48213");
+    response.body = "<rss version=\"2.0\"><channel><item><guid>7</guid><title>t</title>"
+                    "<link>artikel/7</link></item></channel></rss>";
+    response.headers = {{"Content-Location", "https://cdn.politie.example/regio/feed.xml"}};
+    const auto relative = connector.parse(response, "");
+    REQUIRE(relative.ok());
+    CHECK(relative->posts[0].url == "https://cdn.politie.example/regio/artikel/7");
     CHECK_FALSE(result->more);
 }
 
