@@ -2,25 +2,16 @@
 
 #include "connectors/json_cursor.hpp"
 #include "core/json_util.hpp"
+#include "core/url.hpp"
 #include "core/utf8.hpp"
 
 #include <wijkwacht/time.hpp>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 #include <fmt/format.h>
 
 namespace wijkwacht {
 
 namespace {
-
-std::string encode(std::string_view text) {
-    return boost::urls::encode(text, boost::urls::unreserved_chars);
-}
-
-std::string str(const rapidjson::Value& object, const char* name) {
-    return std::string(json_string(object, name).value_or(""));
-}
 
 const rapidjson::Value* object(const rapidjson::Value& parent, const char* name) {
     if (!parent.IsObject())
@@ -39,24 +30,28 @@ const rapidjson::Value* array(const rapidjson::Value& parent, const char* name) 
 // Embed views to media: images, video, gallery, external links, and the
 // media of a record-with-media (a quote with pictures).
 void embed_media(const rapidjson::Value& embed, std::vector<Media>& out, int depth = 0) {
-    const std::string type = str(embed, "$type");
+    const std::string type = json_text(embed, "$type");
     if (type == "app.bsky.embed.images#view") {
         if (const auto* images = array(embed, "images"))
             for (const auto& image : images->GetArray())
-                out.push_back({MediaKind::image, str(image, "fullsize"), str(image, "thumb"),
-                               collapse_whitespace(str(image, "alt"))});
+                out.push_back({MediaKind::image, json_text(image, "fullsize"),
+                               json_text(image, "thumb"),
+                               collapse_whitespace(json_text(image, "alt"))});
     } else if (type == "app.bsky.embed.video#view") {
-        out.push_back({MediaKind::video, str(embed, "playlist"), str(embed, "thumbnail"),
-                       collapse_whitespace(str(embed, "alt"))});
+        out.push_back({MediaKind::video, json_text(embed, "playlist"),
+                       json_text(embed, "thumbnail"),
+                       collapse_whitespace(json_text(embed, "alt"))});
     } else if (type == "app.bsky.embed.gallery#view") {
         if (const auto* items = array(embed, "items"))
             for (const auto& item : items->GetArray())
-                out.push_back({MediaKind::image, str(item, "fullsize"), str(item, "thumbnail"),
-                               collapse_whitespace(str(item, "alt"))});
+                out.push_back({MediaKind::image, json_text(item, "fullsize"),
+                               json_text(item, "thumbnail"),
+                               collapse_whitespace(json_text(item, "alt"))});
     } else if (type == "app.bsky.embed.external#view") {
         if (const auto* external = object(embed, "external"))
-            out.push_back({MediaKind::link, str(*external, "uri"), str(*external, "thumb"),
-                           collapse_whitespace(str(*external, "title"))});
+            out.push_back({MediaKind::link, json_text(*external, "uri"),
+                           json_text(*external, "thumb"),
+                           collapse_whitespace(json_text(*external, "title"))});
     } else if (type == "app.bsky.embed.recordWithMedia#view" && depth == 0) {
         if (const auto* media = object(embed, "media"))
             embed_media(*media, out, depth + 1);
@@ -80,9 +75,9 @@ HttpRequest BlueskyConnector::next_request(std::string_view cursor_text) const {
     const auto cursor = read_cursor(cursor_text);
     HttpRequest request;
     request.url = fmt::format("{}/xrpc/app.bsky.feed.getAuthorFeed?actor={}&limit={}", m_appview,
-                              encode(m_source.actor), k_bluesky_page);
+                              url_encode(m_source.actor), k_bluesky_page);
     if (const auto page = cursor.find("page"); page != cursor.end())
-        request.url += "&cursor=" + encode(page->second);
+        request.url += "&cursor=" + url_encode(page->second);
     request.headers.emplace_back("Accept", "application/json");
     return request;
 }
@@ -108,20 +103,20 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
         Post post;
         post.source = m_source.name;
         post.platform = "bluesky";
-        post.id = str(*p, "uri");
+        post.id = json_text(*p, "uri");
         if (post.id.empty() || !record)
             continue;
-        const std::string handle = author ? str(*author, "handle") : std::string();
+        const std::string handle = author ? json_text(*author, "handle") : std::string();
         post.author.handle = handle;
         post.author.name =
-            author ? collapse_whitespace(str(*author, "displayName")) : std::string();
+            author ? collapse_whitespace(json_text(*author, "displayName")) : std::string();
         if (!handle.empty()) {
             post.author.url = "https://bsky.app/profile/" + handle;
             post.url = post.author.url + "/post/" + post.id.substr(post.id.rfind('/') + 1);
         }
-        post.text = str(*record, "text");
-        const auto created = when(str(*record, "createdAt"));
-        const auto indexed = when(str(*p, "indexedAt"));
+        post.text = json_text(*record, "text");
+        const auto created = when(json_text(*record, "createdAt"));
+        const auto indexed = when(json_text(*p, "indexedAt"));
         post.created_at = created   ? format_rfc3339(*created)
                           : indexed ? format_rfc3339(*indexed)
                                     : response.fetched_at;
@@ -130,12 +125,12 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
             langs && langs->Size() > 0 && (*langs)[0].IsString())
             post.lang = std::string(as_view((*langs)[0]));
         post.reply = object(*record, "reply") != nullptr;
-        post.repost = reason && str(*reason, "$type") == "app.bsky.feed.defs#reasonRepost";
+        post.repost = reason && json_text(*reason, "$type") == "app.bsky.feed.defs#reasonRepost";
         if (const auto* embed = object(*p, "embed"))
             embed_media(*embed, post.media);
         post.tags = m_source.tags;
         // Where this item stands in the feed: a repost by when it was reposted.
-        const auto at = reason ? when(str(*reason, "indexedAt")) : indexed;
+        const auto at = reason ? when(json_text(*reason, "indexedAt")) : indexed;
         if (at) {
             if (!newest_here || *at > *newest_here)
                 newest_here = at;
@@ -144,7 +139,7 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
         }
         result.posts.push_back(std::move(post));
     }
-    const std::string api_cursor = str(doc, "cursor");
+    const std::string api_cursor = json_text(doc, "cursor");
     const bool paging = cursor.count("page") > 0;
     if (!paging && newest_here)
         cursor["pass_newest"] = format_rfc3339(*newest_here);

@@ -343,10 +343,6 @@ std::string line_and_column(std::string_view body, std::ptrdiff_t offset) {
     return fmt::format("{}:{}", line, column);
 }
 
-std::string json_str(const rapidjson::Value& object, const char* name) {
-    return std::string(json_string(object, name).value_or(""));
-}
-
 // JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1).
 Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedContext& context) {
     rapidjson::Document doc;
@@ -368,16 +364,16 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
         else if (one != holder.MemberEnd())
             a = &one->value;
         if (a && a->IsObject()) {
-            out.name = collapse_whitespace(sanitize_utf8(json_str(*a, "name")));
-            out.url = json_str(*a, "url");
+            out.name = collapse_whitespace(sanitize_utf8(json_text(*a, "name")));
+            out.url = json_text(*a, "url");
         }
     };
     Author feed_author;
     author_of(doc, feed_author);
     if (feed_author.name.empty())
-        feed_author.name = collapse_whitespace(sanitize_utf8(json_str(doc, "title")));
+        feed_author.name = collapse_whitespace(sanitize_utf8(json_text(doc, "title")));
     const std::string base =
-        json_str(doc, "feed_url").empty() ? context.base() : json_str(doc, "feed_url");
+        json_text(doc, "feed_url").empty() ? context.base() : json_text(doc, "feed_url");
     std::vector<Post> posts;
     for (const auto& item : items->value.GetArray()) {
         if (!item.IsObject())
@@ -386,33 +382,33 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
             break;
         Post post;
         post.platform = "feed";
-        std::string guid = json_str(item, "id");
+        std::string guid = json_text(item, "id");
         if (const auto id = item.FindMember("id"); id != item.MemberEnd() && id->value.IsNumber())
             guid = std::to_string(id->value.GetInt64()); // 1.0 feeds sometimes use numbers
-        const std::string url = trimmed(json_str(item, "url"));
+        const std::string url = trimmed(json_text(item, "url"));
         post.url = url.empty() ? std::string() : resolve_url(base, url);
-        HtmlText body = html_to_text(json_str(item, "content_html"));
+        HtmlText body = html_to_text(json_text(item, "content_html"));
         if (body.text.empty())
-            body.text = collapse_whitespace(sanitize_utf8(json_str(item, "content_text")));
+            body.text = collapse_whitespace(sanitize_utf8(json_text(item, "content_text")));
         if (body.text.empty())
-            body.text = collapse_whitespace(sanitize_utf8(json_str(item, "summary")));
-        const std::string published = json_str(item, "date_published");
+            body.text = collapse_whitespace(sanitize_utf8(json_text(item, "summary")));
+        const std::string published = json_text(item, "date_published");
         post.created_at =
-            parse_date(published.empty() ? json_str(item, "date_modified") : published, false);
+            parse_date(published.empty() ? json_text(item, "date_modified") : published, false);
         post.author = feed_author;
         author_of(item, post.author);
-        post.lang = json_str(item, "language");
-        if (const auto image = json_str(item, "image"); !image.empty())
+        post.lang = json_text(item, "language");
+        if (const auto image = json_text(item, "image"); !image.empty())
             add_media(post, MediaKind::image, resolve_url(base, image));
         if (const auto attachments = item.FindMember("attachments");
             attachments != item.MemberEnd() && attachments->value.IsArray())
             for (const auto& a : attachments->value.GetArray())
                 if (a.IsObject())
                     add_media(post,
-                              kind_from(json_str(a, "mime_type"), "").value_or(MediaKind::link),
-                              resolve_url(base, json_str(a, "url")), {},
-                              collapse_whitespace(json_str(a, "title")));
-        finish(post, json_str(item, "title"), std::move(body), context);
+                              kind_from(json_text(a, "mime_type"), "").value_or(MediaKind::link),
+                              resolve_url(base, json_text(a, "url")), {},
+                              collapse_whitespace(json_text(a, "title")));
+        finish(post, json_text(item, "title"), std::move(body), context);
         post.id = identity(std::move(guid), post.url, post, context);
         posts.push_back(std::move(post));
     }

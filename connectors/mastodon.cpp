@@ -9,10 +9,9 @@
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/time.hpp>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -20,33 +19,25 @@ namespace wijkwacht {
 
 namespace {
 
-std::string encode(std::string_view text) {
-    return boost::urls::encode(text, boost::urls::unreserved_chars);
-}
-
-std::string str(const rapidjson::Value& object, const char* name) {
-    return std::string(json_string(object, name).value_or(""));
-}
-
 std::string timestamp(std::string_view text, const std::string& fallback) {
     const auto t = parse_rfc3339(text);
     return t ? format_rfc3339(*t) : fallback;
 }
 
 Media attachment(const rapidjson::Value& m) {
-    const std::string type = str(m, "type");
+    const std::string type = json_text(m, "type");
     Media media;
     media.kind = type == "image"                     ? MediaKind::image
                  : type == "video" || type == "gifv" ? MediaKind::video
                  : type == "audio"                   ? MediaKind::audio
                                                      : MediaKind::link;
-    media.url = str(m, "url");
+    media.url = json_text(m, "url");
     if (media.url.empty())
-        media.url = str(m, "remote_url"); // null while processing
-    media.preview_url = str(m, "preview_url");
+        media.url = json_text(m, "remote_url"); // null while processing
+    media.preview_url = json_text(m, "preview_url");
     if (media.url.empty())
         media.url = media.preview_url;
-    media.description = collapse_whitespace(str(m, "description"));
+    media.description = collapse_whitespace(json_text(m, "description"));
     return media;
 }
 
@@ -85,19 +76,19 @@ HttpRequest MastodonConnector::next_request(std::string_view cursor_text) const 
         resuming ? k_mastodon_page : std::clamp(m_source.backfill, 1, k_mastodon_page);
     std::string query = fmt::format("?limit={}", limit);
     if (resuming)
-        query += "&min_id=" + encode(min_id->second);
+        query += "&min_id=" + url_encode(min_id->second);
     if (!m_source.hashtag.empty()) {
         request.url = fmt::format("{}/api/v1/timelines/tag/{}{}", m_instance,
-                                  encode(m_source.hashtag), query);
+                                  url_encode(m_source.hashtag), query);
         return request;
     }
     const auto account = cursor.find("account_id");
     if (account == cursor.end())
-        request.url =
-            fmt::format("{}/api/v1/accounts/lookup?acct={}", m_instance, encode(m_source.account));
+        request.url = fmt::format("{}/api/v1/accounts/lookup?acct={}", m_instance,
+                                  url_encode(m_source.account));
     else
         request.url = fmt::format("{}/api/v1/accounts/{}/statuses{}", m_instance,
-                                  encode(account->second), query);
+                                  url_encode(account->second), query);
     return request;
 }
 
@@ -125,7 +116,7 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
     for (const auto& status : doc.GetArray()) {
         if (!status.IsObject())
             continue;
-        const std::string status_id = str(status, "id");
+        const std::string status_id = json_text(status, "id");
         if (!status_id.empty() && mastodon_id_less(newest, status_id))
             newest = status_id;
         // A boost carries the original in "reblog": that is the post.
@@ -135,30 +126,30 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
         Post post;
         post.source = m_source.name;
         post.platform = "mastodon";
-        post.id = str(s, "uri");
+        post.id = json_text(s, "uri");
         if (post.id.empty())
             continue;
-        post.url = str(s, "url");
+        post.url = json_text(s, "url");
         if (post.url.empty())
             post.url = post.id;
         post.fetched_at = response.fetched_at;
-        post.created_at = timestamp(str(s, "created_at"), response.fetched_at);
+        post.created_at = timestamp(json_text(s, "created_at"), response.fetched_at);
         if (const auto account = s.FindMember("account");
             account != s.MemberEnd() && account->value.IsObject()) {
             const auto& a = account->value;
-            post.author.handle = str(a, "acct");
+            post.author.handle = json_text(a, "acct");
             if (!post.author.handle.empty() && post.author.handle.find('@') == std::string::npos &&
                 !m_host.empty())
                 post.author.handle += "@" + m_host; // local accounts come without their domain
-            post.author.name = collapse_whitespace(str(a, "display_name"));
+            post.author.name = collapse_whitespace(json_text(a, "display_name"));
             if (post.author.name.empty())
-                post.author.name = str(a, "username");
-            post.author.url = str(a, "url");
+                post.author.name = json_text(a, "username");
+            post.author.url = json_text(a, "url");
         }
-        const std::string warning = collapse_whitespace(str(s, "spoiler_text"));
-        const std::string body = html_to_text(str(s, "content")).text;
+        const std::string warning = collapse_whitespace(json_text(s, "spoiler_text"));
+        const std::string body = html_to_text(json_text(s, "content")).text;
         post.text = warning.empty() ? body : body.empty() ? warning : warning + "\n" + body;
-        post.lang = str(s, "language");
+        post.lang = json_text(s, "language");
         const auto reply = s.FindMember("in_reply_to_id");
         post.reply = reply != s.MemberEnd() && !reply->value.IsNull();
         post.repost = boost;
@@ -172,9 +163,9 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
             card != s.MemberEnd() && card->value.IsObject()) {
             Media link;
             link.kind = MediaKind::link;
-            link.url = str(card->value, "url");
-            link.preview_url = str(card->value, "image");
-            link.description = collapse_whitespace(str(card->value, "title"));
+            link.url = json_text(card->value, "url");
+            link.preview_url = json_text(card->value, "image");
+            link.description = collapse_whitespace(json_text(card->value, "title"));
             if (!link.url.empty())
                 post.media.push_back(std::move(link));
         }

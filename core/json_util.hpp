@@ -21,6 +21,11 @@ std::optional<std::string> parse_json(std::string_view text, rapidjson::Document
 // The member `name` if it is a string (length-aware: may hold NUL).
 std::optional<std::string_view> json_string(const rapidjson::Value& object, const char* name);
 
+// The member `name` if it is a string, else "".
+inline std::string json_text(const rapidjson::Value& object, const char* name) {
+    return std::string(json_string(object, name).value_or(""));
+}
+
 inline std::string_view as_view(const rapidjson::Value& value) {
     return {value.GetString(), value.GetStringLength()};
 }

@@ -62,6 +62,25 @@ std::optional<SysTime> make_time(int y, int mo, int d, int h, int mi, int s, min
     return SysTime{days} + hours{h} + minutes{mi} + seconds{std::min(s, 59)} - offset;
 }
 
+// An optional "H:MM" or "H:MM:SS"; false when one is begun but malformed.
+bool optional_clock(Scanner& in, int& h, int& mi, int& s) {
+    const auto hh = in.number(1, 2);
+    if (!hh)
+        return true;
+    const auto mm = in.eat(':') ? in.number(2, 2) : std::nullopt;
+    if (!mm)
+        return false;
+    h = *hh;
+    mi = *mm;
+    if (in.eat(':')) {
+        const auto ss = in.number(2, 2);
+        if (!ss)
+            return false;
+        s = *ss;
+    }
+    return true;
+}
+
 // "+01:00", "+0100", "-05", "Z"
 std::optional<minutes> numeric_offset(Scanner& in) {
     if (in.eat('Z') || in.eat('z'))
@@ -185,21 +204,8 @@ std::optional<SysTime> parse_rfc822(std::string_view text) {
         *y += *y < 50 ? 2000 : 1900;
     in.skip_spaces();
     int h = 0, mi = 0, s = 0;
-    if (const auto hh = in.number(1, 2)) {
-        if (!in.eat(':'))
-            return std::nullopt;
-        const auto mm = in.number(2, 2);
-        if (!mm)
-            return std::nullopt;
-        h = *hh;
-        mi = *mm;
-        if (in.eat(':')) {
-            const auto ss = in.number(2, 2);
-            if (!ss)
-                return std::nullopt;
-            s = *ss;
-        }
-    }
+    if (!optional_clock(in, h, mi, s))
+        return std::nullopt;
     in.skip_spaces();
     minutes offset{0};
     if (!in.done()) {
@@ -244,21 +250,8 @@ std::optional<SysTime> parse_day_first(std::string_view text) {
         return std::nullopt;
     int h = 0, mi = 0, s = 0;
     in.skip_spaces();
-    if (const auto hh = in.number(1, 2)) {
-        if (!in.eat(':'))
-            return std::nullopt;
-        const auto mm = in.number(2, 2);
-        if (!mm)
-            return std::nullopt;
-        h = *hh;
-        mi = *mm;
-        if (in.eat(':')) {
-            const auto ss = in.number(2, 2);
-            if (!ss)
-                return std::nullopt;
-            s = *ss;
-        }
-    }
+    if (!optional_clock(in, h, mi, s))
+        return std::nullopt;
     in.skip_spaces();
     if (!in.done())
         return std::nullopt;

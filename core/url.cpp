@@ -1,6 +1,8 @@
 #include "core/url.hpp"
 
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 #include <fmt/format.h>
 
@@ -67,6 +69,10 @@ std::string resolve_url(std::string_view base, std::string_view reference) {
     if (!boost::urls::resolve(*b, *ref, out))
         return std::string(reference);
     return std::string(out.buffer());
+}
+
+std::string url_encode(std::string_view text) {
+    return boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
 std::optional<std::string> zmq_endpoint_host(std::string_view endpoint) {

@@ -24,6 +24,9 @@ std::optional<std::string> url_policy_violation(std::string_view url, bool allow
 // Resolves `reference` against `base` (RFC 3986); `reference` if that fails.
 std::string resolve_url(std::string_view base, std::string_view reference);
 
+// `text` percent-encoded for a path segment or a query value.
+std::string url_encode(std::string_view text);
+
 // The host of a ZeroMQ tcp:// endpoint; nullopt for ipc:// and inproc://.
 std::optional<std::string> zmq_endpoint_host(std::string_view endpoint);
 
