@@ -28,9 +28,6 @@ int run_poll(const PollOptions& o) {
     if (it == config.sources.end())
         throw ConfigError({fmt::format("{}: no [[source]] named \"{}\"", o.config, o.source)});
     const auto connector = make_connector(*it);
-    if (!connector)
-        throw Error(fmt::format("source \"{}\": type \"{}\" is not built in this version yet",
-                                it->name, it->type));
     std::optional<RuleSet> rules;
     if (o.flagged)
         rules = RuleSet::load(config.daemon.rules);

@@ -5,6 +5,9 @@
 #include "core/utf8.hpp"
 
 #include <wijkwacht/connector.hpp>
+#include <wijkwacht/error.hpp>
+
+#include <fmt/format.h>
 
 #include <functional>
 
@@ -16,7 +19,7 @@ using Factory = std::function<std::unique_ptr<Connector>(const SourceConfig&)>;
 
 struct Entry {
     std::string_view type;
-    Factory factory; // empty: named by the SPEC, not built yet
+    Factory factory;
 };
 
 const Entry k_registry[] = {
@@ -39,15 +42,9 @@ const Entry k_registry[] = {
 std::unique_ptr<Connector> make_connector(const SourceConfig& source) {
     for (const auto& entry : k_registry)
         if (entry.type == source.type)
-            return entry.factory ? entry.factory(source) : nullptr;
-    return nullptr;
-}
-
-bool connector_available(std::string_view type) {
-    for (const auto& entry : k_registry)
-        if (entry.type == type)
-            return static_cast<bool>(entry.factory);
-    return false;
+            return entry.factory(source);
+    throw Error(
+        fmt::format("source \"{}\": no connector for type \"{}\"", source.name, source.type));
 }
 
 std::optional<std::string_view> HttpResponse::header(std::string_view name) const {

@@ -91,14 +91,7 @@ int App::run() {
 
 void App::start_sources() {
     for (const auto& config : m_config.sources) {
-        auto connector = make_connector(config);
-        if (!connector) {
-            log::warning(component(config.name),
-                         "type \"{}\" is not built in this version yet; source skipped",
-                         config.type);
-            continue;
-        }
-        auto source = std::make_shared<Source>(m_io, config, std::move(connector));
+        auto source = std::make_shared<Source>(m_io, config, make_connector(config));
         source->state = m_journal.source_state(config.name);
         m_sources.push_back(source);
         if (m_options.once) {

@@ -2,7 +2,6 @@
 #include "daemon/app.hpp"
 
 #include <wijkwacht/config.hpp>
-#include <wijkwacht/connector.hpp>
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
 #include <wijkwacht/rules.hpp>
@@ -30,9 +29,8 @@ void print_summary(const Config& config, const RuleSet& rules) {
             : s.type == "mastodon"
                 ? s.instance + " " + (s.account.empty() ? "#" + s.hashtag : "@" + s.account)
                 : s.actor;
-        fmt::print("    {:<24} {:<9} every {:<5} {}{}\n", s.name, s.type,
-                   format_duration(s.interval), target,
-                   connector_available(s.type) ? "" : "  (not built yet: skipped)");
+        fmt::print("    {:<24} {:<9} every {:<5} {}\n", s.name, s.type, format_duration(s.interval),
+                   target);
     }
     fmt::print("  streams    {}\n", config.streams.size());
     for (const auto& s : config.streams)

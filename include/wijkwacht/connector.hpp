@@ -66,9 +66,8 @@ public:
     virtual std::optional<RequestBudget> budget() const { return std::nullopt; }
 };
 
-// The registry: builds the connector for a source's type. Returns nullptr
-// for a type the SPEC names whose connector is not built yet.
+// The registry: builds the connector for a source's type. Throws Error for
+// a type it does not know (the configuration rejects those first).
 std::unique_ptr<Connector> make_connector(const SourceConfig& source);
-bool connector_available(std::string_view type);
 
 } // namespace wijkwacht
