@@ -1,6 +1,7 @@
 #include "connectors/bluesky.hpp"
 #include "connectors/json_cursor.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/responses.hpp"
 
 #include <wijkwacht/time.hpp>
 
@@ -11,6 +12,7 @@
 
 using namespace wijkwacht;
 using wijkwacht::test::fixture;
+using wijkwacht::test::ok_response;
 using wijkwacht::test::read_file;
 
 namespace {
@@ -22,14 +24,6 @@ SourceConfig source() {
     s.actor = "politie.example.bsky.social";
     s.tags = {{"region", "centrum"}};
     return s;
-}
-
-HttpResponse response(std::string body) {
-    HttpResponse r;
-    r.status = 200;
-    r.fetched_at = "2026-11-29T10:00:00Z";
-    r.body = std::move(body);
-    return r;
 }
 
 // A page of `n` posts indexed one minute apart, newest first, from `newest`.
@@ -51,7 +45,7 @@ TEST_CASE("bluesky: feed items become posts with media from every embed view") {
     CHECK(c.next_request("").url ==
           "https://public.api.bsky.app/xrpc/"
           "app.bsky.feed.getAuthorFeed?actor=politie.example.bsky.social&limit=50");
-    const auto result = c.parse(response(read_file(fixture("bluesky/author_feed.json"))), "");
+    const auto result = c.parse(ok_response(read_file(fixture("bluesky/author_feed.json"))), "");
     REQUIRE(result.ok());
     REQUIRE(result->posts.size() == 4); // the item without a record is skipped
     CHECK_FALSE(result->more);          // the first poll reads one page
@@ -97,12 +91,12 @@ TEST_CASE("bluesky: pages back only while a whole page is newer than the last po
     const BlueskyConnector c(source());
     const std::string seen = write_cursor({{"newest", "2026-11-29T09:10:00Z"}});
     // Page one is all newer than 09:10: page back.
-    const auto first = c.parse(response(page(59, 30, "c1")), seen);
+    const auto first = c.parse(ok_response(page(59, 30, "c1")), seen);
     REQUIRE(first.ok());
     CHECK(first->more);
     CHECK(c.next_request(first->cursor).url.ends_with("&cursor=c1"));
     // Page two reaches known posts: stop, and remember the newest of the pass.
-    const auto second = c.parse(response(page(29, 30, "c2")), first->cursor);
+    const auto second = c.parse(ok_response(page(29, 30, "c2")), first->cursor);
     REQUIRE(second.ok());
     CHECK_FALSE(second->more);
     const auto cursor = read_cursor(second->cursor);
@@ -113,9 +107,10 @@ TEST_CASE("bluesky: pages back only while a whole page is newer than the last po
 
 TEST_CASE("bluesky: bad answers fail with a reason") {
     const BlueskyConnector c(source());
-    CHECK(c.parse(response("nope"), "").failure().message.starts_with("not JSON"));
-    CHECK(c.parse(response("{\"error\":\"InvalidRequest\"}"), "").failure().message.find("feed") !=
-          std::string::npos);
+    CHECK(c.parse(ok_response("nope"), "").failure().message.starts_with("not JSON"));
+    CHECK(
+        c.parse(ok_response("{\"error\":\"InvalidRequest\"}"), "").failure().message.find("feed") !=
+        std::string::npos);
     Failure bad{FailureKind::permanent, "HTTP 400", std::nullopt, 400};
     CHECK(c.advice(bad, "").find("does not know the actor") != std::string::npos);
 }
@@ -127,7 +122,7 @@ TEST_CASE("conformance: the recorded AppView feed items in ../shared/fixtures pa
         return;
     }
     const BlueskyConnector c(source());
-    const auto result = c.parse(response(read_file(dir / "bsky_feed_items_impro.json")), "");
+    const auto result = c.parse(ok_response(read_file(dir / "bsky_feed_items_impro.json")), "");
     REQUIRE(result.ok());
     CHECK(result->posts.size() == 19);
     std::set<std::string> ids;

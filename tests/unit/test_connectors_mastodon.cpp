@@ -2,6 +2,7 @@
 #include "connectors/mastodon.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/responses.hpp"
 
 #include <wijkwacht/time.hpp>
 
@@ -13,6 +14,7 @@
 
 using namespace wijkwacht;
 using wijkwacht::test::fixture;
+using wijkwacht::test::ok_response;
 using wijkwacht::test::read_file;
 
 namespace {
@@ -27,14 +29,6 @@ SourceConfig account_source() {
     return s;
 }
 
-HttpResponse response(std::string body) {
-    HttpResponse r;
-    r.status = 200;
-    r.fetched_at = "2026-11-29T10:00:00Z";
-    r.body = std::move(body);
-    return r;
-}
-
 } // namespace
 
 TEST_CASE("mastodon: look the account up once, backfill one page, then resume with min_id") {
@@ -42,7 +36,8 @@ TEST_CASE("mastodon: look the account up once, backfill one page, then resume wi
     auto request = c.next_request("");
     CHECK(request.url == "https://mastodon.example/api/v1/accounts/lookup?acct=wijkagent_centrum");
 
-    const auto lookup = c.parse(response(read_file(fixture("mastodon/account_lookup.json"))), "");
+    const auto lookup =
+        c.parse(ok_response(read_file(fixture("mastodon/account_lookup.json"))), "");
     REQUIRE(lookup.ok());
     CHECK(lookup->posts.empty());
     CHECK(lookup->more);
@@ -52,7 +47,7 @@ TEST_CASE("mastodon: look the account up once, backfill one page, then resume wi
     CHECK(request.url == "https://mastodon.example/api/v1/accounts/109876543210/statuses?limit=20");
 
     const auto page =
-        c.parse(response(read_file(fixture("mastodon/statuses.json"))), lookup->cursor);
+        c.parse(ok_response(read_file(fixture("mastodon/statuses.json"))), lookup->cursor);
     REQUIRE(page.ok());
     CHECK_FALSE(page->more); // the first run takes one page only
     const auto cursor = read_cursor(page->cursor);
@@ -66,7 +61,7 @@ TEST_CASE("mastodon: look the account up once, backfill one page, then resume wi
 TEST_CASE("mastodon: statuses become posts") {
     const MastodonConnector c(account_source());
     const std::string cursor = write_cursor({{"account_id", "109876543210"}});
-    const auto page = c.parse(response(read_file(fixture("mastodon/statuses.json"))), cursor);
+    const auto page = c.parse(ok_response(read_file(fixture("mastodon/statuses.json"))), cursor);
     REQUIRE(page.ok());
     REQUIRE(page->posts.size() == 3);
 
@@ -117,17 +112,17 @@ TEST_CASE("mastodon: a full page after min_id pages forward; an empty one keeps 
             fmt::format("{}{{\"id\":\"{}\",\"uri\":\"https://m.example/s/{}\",\"content\":\"x\"}}",
                         i ? "," : "", 200 - i, 200 - i);
     full += "]";
-    const auto page = c.parse(response(full), cursor);
+    const auto page = c.parse(ok_response(full), cursor);
     REQUIRE(page.ok());
     CHECK(page->more);
     CHECK(read_cursor(page->cursor).at("min_id") == "200");
-    const auto empty = c.parse(response("[]"), cursor);
+    const auto empty = c.parse(ok_response("[]"), cursor);
     REQUIRE(empty.ok());
     CHECK_FALSE(empty->more);
     CHECK(read_cursor(empty->cursor).at("min_id") == "100");
     CHECK(empty->notice.empty()); // nothing new since the last poll is normal
     // An empty first page from an anonymous poller may be a closed timeline.
-    const auto first = c.parse(response("[]"), write_cursor({{"account_id", "1"}}));
+    const auto first = c.parse(ok_response("[]"), write_cursor({{"account_id", "1"}}));
     REQUIRE(first.ok());
     CHECK(first->notice.find("refuse anonymous access") != std::string::npos);
 }
@@ -147,14 +142,14 @@ TEST_CASE("mastodon: hashtag timelines") {
     const MastodonConnector c(s);
     CHECK(c.next_request("").url ==
           "https://mastodon.example/api/v1/timelines/tag/inbraak?limit=5");
-    const auto page = c.parse(response(read_file(fixture("mastodon/statuses.json"))), "");
+    const auto page = c.parse(ok_response(read_file(fixture("mastodon/statuses.json"))), "");
     REQUIRE(page.ok());
     CHECK(page->posts.size() == 3);
 }
 
 TEST_CASE("mastodon: a spent rate limit says when to come back") {
     const MastodonConnector c(account_source());
-    auto r = response("[]");
+    auto r = ok_response("[]");
     r.headers = {{"X-RateLimit-Remaining", "0"},
                  {"X-RateLimit-Reset", "2026-11-29T10:15:00.212100Z"}};
     const auto page = c.parse(r, write_cursor({{"account_id", "1"}}));
@@ -165,9 +160,9 @@ TEST_CASE("mastodon: a spent rate limit says when to come back") {
 
 TEST_CASE("mastodon: bad answers and refusals are explained") {
     const MastodonConnector c(account_source());
-    CHECK_FALSE(c.parse(response("<html>"), "").ok());
-    CHECK_FALSE(c.parse(response("{\"error\":\"x\"}"), "").ok());
-    CHECK_FALSE(c.parse(response("{}"), write_cursor({{"account_id", "1"}})).ok());
+    CHECK_FALSE(c.parse(ok_response("<html>"), "").ok());
+    CHECK_FALSE(c.parse(ok_response("{\"error\":\"x\"}"), "").ok());
+    CHECK_FALSE(c.parse(ok_response("{}"), write_cursor({{"account_id", "1"}})).ok());
     Failure missing{FailureKind::permanent, "HTTP 404", std::nullopt, 404};
     CHECK(c.advice(missing, "").find("does not know the account \"wijkagent_centrum\"") !=
           std::string::npos);
@@ -194,14 +189,14 @@ TEST_CASE("conformance: the recorded Mastodon API answers in ../shared/fixtures 
         return;
     }
     const MastodonConnector c(account_source());
-    const auto lookup = c.parse(response(read_file(dir / "mastodon_account_lookup.json")), "");
+    const auto lookup = c.parse(ok_response(read_file(dir / "mastodon_account_lookup.json")), "");
     REQUIRE(lookup.ok());
     CHECK(read_cursor(lookup->cursor).at("account_id") == "117020565966271181");
     for (const char* name :
          {"mastodon_account_statuses_limit5.json", "mastodon_account_statuses_page2_max_id.json",
           "mastodon_tag_timeline_limit10.json", "mastodon_tag_timeline_empty_end.json"}) {
         CAPTURE(name);
-        const auto page = c.parse(response(read_file(dir / name)), lookup->cursor);
+        const auto page = c.parse(ok_response(read_file(dir / name)), lookup->cursor);
         REQUIRE(page.ok());
         std::set<std::string> ids;
         for (const auto& post : page->posts) {
@@ -212,14 +207,14 @@ TEST_CASE("conformance: the recorded Mastodon API answers in ../shared/fixtures 
         }
     }
     const auto media =
-        c.parse(response("[" + read_file(dir / "mastodon_status_with_media_single.json") + "]"),
+        c.parse(ok_response("[" + read_file(dir / "mastodon_status_with_media_single.json") + "]"),
                 lookup->cursor);
     REQUIRE(media.ok());
     REQUIRE(media->posts.size() == 1);
     REQUIRE(media->posts[0].media.size() == 1);
     CHECK(media->posts[0].media[0].kind == MediaKind::video);
     const auto two =
-        c.parse(response("[" + read_file(dir / "mastodon_status_with_two_images.json") + "]"),
+        c.parse(ok_response("[" + read_file(dir / "mastodon_status_with_two_images.json") + "]"),
                 lookup->cursor);
     REQUIRE(two.ok());
     CHECK(two->posts[0].media.size() == 2);
