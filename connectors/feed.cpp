@@ -507,4 +507,21 @@ Result<FetchResult> FeedConnector::parse(const HttpResponse& response, std::stri
     return result;
 }
 
+std::string FeedConnector::advice(const Failure& failure, std::string_view) const {
+    if (failure.status == 403)
+        return "the server refuses this client: make daemon.user_agent name you and a contact "
+               "address; some publishers refuse data-centre addresses altogether, then poll from "
+               "a network they allow";
+    if (failure.status != 404 && failure.status != 410)
+        return {};
+    const auto parts = split_url(m_source.url);
+    const bool youtube =
+        parts && (parts->host == "www.youtube.com" || parts->host == "youtube.com");
+    if (youtube && m_source.url.find("user=") != std::string::npos)
+        return "YouTube knows no legacy user name like this one: use "
+               "https://www.youtube.com/feeds/videos.xml?channel_id=UC… with the channel's id";
+    return "the feed is not at this address (any more): find its current URL on the publisher's "
+           "site and update the source";
+}
+
 } // namespace wijkwacht

@@ -36,6 +36,7 @@ public:
     explicit FeedConnector(SourceConfig source);
     HttpRequest next_request(std::string_view cursor) const override;
     Result<FetchResult> parse(const HttpResponse& response, std::string_view cursor) const override;
+    std::string advice(const Failure& failure, std::string_view cursor) const override;
 
 private:
     SourceConfig m_source;

@@ -281,6 +281,26 @@ TEST_CASE("the connector builds its request and parses through the response URL"
     CHECK_FALSE(result->more);
 }
 
+TEST_CASE("refusals and vanished feeds are explained") {
+    SourceConfig source;
+    source.name = "politie-nieuws";
+    source.type = "feed";
+    source.url = "https://www.politie.example/rss/nieuws.xml";
+    const FeedConnector feed(source);
+    const Failure refused{FailureKind::permanent, "HTTP 403", std::nullopt, 403};
+    CHECK(feed.advice(refused, "").find("daemon.user_agent") != std::string::npos);
+    const Failure gone{FailureKind::permanent, "HTTP 404", std::nullopt, 404};
+    CHECK(feed.advice(gone, "").find("current URL") != std::string::npos);
+    const Failure busy{FailureKind::transient, "HTTP 503", std::nullopt, 503};
+    CHECK(feed.advice(busy, "").empty());
+    source.url = "https://www.youtube.com/feeds/videos.xml?user=politie";
+    const FeedConnector legacy(source);
+    CHECK(legacy.advice(gone, "").find("channel_id=UC") != std::string::npos);
+    source.url = "https://www.youtube.com/feeds/videos.xml?channel_id=UC9PBzalIcEQCsiIkq36PyUA";
+    const FeedConnector channel(source);
+    CHECK(channel.advice(gone, "").find("channel_id=UC") == std::string::npos);
+}
+
 TEST_CASE("conformance: every real XML feed in ../shared/fixtures parses") {
     const auto dir = wijkwacht::test::shared_fixtures();
     if (!std::filesystem::exists(dir)) {
