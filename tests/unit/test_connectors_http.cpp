@@ -4,6 +4,9 @@
 #include <boost/asio/io_context.hpp>
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <zlib.h>
 
@@ -223,6 +226,35 @@ TEST_CASE("many concurrent fetches on one loop all complete once") {
     CHECK(done.size() == 40);
     for (const auto& [path, count] : done)
         CHECK(count == 1);
+}
+
+TEST_CASE("no more than max_host_connections requests reach one host at once") {
+    // Each request is held until a third one arrives beside it, or 200 ms
+    // pass: with the limit of two per host, a third never arrives.
+    std::mutex mutex;
+    std::condition_variable changed;
+    int active = 0, most = 0;
+    HttpServer server([&](const Request& r) {
+        std::unique_lock lock(mutex);
+        most = std::max(most, ++active);
+        changed.notify_all();
+        changed.wait_for(lock, 200ms, [&] { return active > 2; });
+        --active;
+        return Reply{200, {}, r.target};
+    });
+    boost::asio::io_context io;
+    HttpOptions options = test_options();
+    options.max_host_connections = 2;
+    HttpClient client(io, options);
+    int done = 0;
+    for (int i = 0; i < 6; ++i)
+        client.fetch({server.url("/held/" + std::to_string(i)), {}}, [&](Result<HttpResponse> r) {
+            CHECK(r.ok());
+            ++done;
+        });
+    io.run();
+    CHECK(done == 6);
+    CHECK(most == 2);
 }
 
 TEST_CASE("cancel_all completes every transfer with a failure") {
