@@ -1,11 +1,14 @@
 #include "connectors/encoding.hpp"
 
+#include "core/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <iconv.h>
+#include <vector>
 
 namespace wijkwacht {
 
@@ -55,15 +58,6 @@ std::optional<std::string> xml_declared_encoding(std::string_view document) {
     return lower(value);
 }
 
-bool pugixml_reads(std::string_view charset) {
-    for (const std::string_view known :
-         {"utf-8", "utf8", "us-ascii", "ascii", "utf-16", "utf-16le", "utf-16be", "utf-32",
-          "utf-32le", "utf-32be", "iso-8859-1", "latin1", "latin-1", "iso_8859-1"})
-        if (charset == known)
-            return true;
-    return false;
-}
-
 Result<std::string> to_utf8(std::string_view text, const std::string& charset) {
     iconv_t cd = iconv_open("UTF-8", charset.c_str());
     if (cd == reinterpret_cast<iconv_t>(-1))
@@ -90,6 +84,55 @@ Result<std::string> to_utf8(std::string_view text, const std::string& charset) {
     iconv_close(cd);
     out.resize(done);
     return out;
+}
+
+namespace {
+bool names_utf8(std::string_view charset) {
+    return charset == "utf-8" || charset == "utf8" || charset == "us-ascii" || charset == "ascii";
+}
+
+// UTF-16 and UTF-32 documents: pugixml tells their byte order from the bytes.
+bool names_wide(std::string_view charset) {
+    return charset.starts_with("utf-16") || charset.starts_with("utf-32") ||
+           charset.starts_with("ucs-2") || charset.starts_with("ucs-4");
+}
+} // namespace
+
+Result<XmlText> xml_as_utf8(std::string_view document, std::string_view content_type,
+                            std::string& storage) {
+    for (const std::string_view bom : {"\xEF\xBB\xBF", "\xFF\xFE", "\xFE\xFF"})
+        if (document.starts_with(bom))
+            return XmlText{document, false};
+    std::vector<std::string> named;
+    if (auto charset = charset_of_content_type(content_type))
+        named.push_back(std::move(*charset));
+    if (auto declared = xml_declared_encoding(document);
+        declared && (named.empty() || *declared != named[0]))
+        named.push_back(std::move(*declared));
+    if (named.empty())
+        return XmlText{document, false};
+    std::optional<Failure> refused;
+    bool utf8_named = false;
+    for (const auto& charset : named) {
+        if (names_utf8(charset)) {
+            utf8_named = true;
+            if (is_valid_utf8(document))
+                return XmlText{document, true};
+            continue;
+        }
+        if (names_wide(charset))
+            return XmlText{document, false};
+        auto converted = to_utf8(document, charset);
+        if (converted) {
+            storage = std::move(*converted);
+            return XmlText{storage, true};
+        }
+        if (!refused)
+            refused = converted.failure();
+    }
+    if (utf8_named)
+        return XmlText{document, true};
+    return *refused;
 }
 
 } // namespace wijkwacht

@@ -19,10 +19,22 @@ std::optional<std::string> charset_of_content_type(std::string_view content_type
 // The encoding="…" of an XML declaration, lower-cased.
 std::optional<std::string> xml_declared_encoding(std::string_view document);
 
-// Encodings pugixml decodes itself.
-bool pugixml_reads(std::string_view charset);
-
 // `text` converted from `charset` to UTF-8 (invalid sequences fail).
 Result<std::string> to_utf8(std::string_view text, const std::string& charset);
+
+// An XML document made ready for the parser.
+struct XmlText {
+    std::string_view bytes; // the document, or its UTF-8 conversion
+    bool utf8 = true;       // false: the parser detects the encoding (BOM, UTF-16/32)
+};
+
+// The encoding of an XML document as RFC 7303 orders the evidence: a BOM,
+// else the HTTP charset, else the XML declaration, else UTF-8. A charset the
+// bytes cannot be in (a server claiming UTF-8 for a windows-1252 document)
+// gives way to the next; when only UTF-8 is left the document is read as
+// UTF-8 and invalid sequences are replaced later. A conversion is kept in
+// `storage`.
+Result<XmlText> xml_as_utf8(std::string_view document, std::string_view content_type,
+                            std::string& storage);
 
 } // namespace wijkwacht

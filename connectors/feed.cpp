@@ -418,26 +418,17 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
 } // namespace
 
 Result<std::vector<Post>> parse_feed(std::string_view body, const FeedContext& context) {
-    const auto first = body.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && body[first] == '{')
-        return parse_json_feed(body, context);
-    // The encoding: a BOM (pugixml sees it), else the HTTP charset, else the
-    // XML declaration. What pugixml cannot read goes through iconv first.
+    // JSON Feed (after a UTF-8 BOM, which some servers send), else XML.
+    const auto json = body.starts_with("\xEF\xBB\xBF") ? body.substr(3) : body;
+    const auto first = json.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && json[first] == '{')
+        return parse_json_feed(json, context);
     std::string converted;
-    auto encoding = pugi::encoding_auto;
-    const bool bom = body.starts_with("\xEF\xBB\xBF") || body.starts_with("\xFF\xFE") ||
-                     body.starts_with("\xFE\xFF");
-    std::string charset = charset_of_content_type(context.content_type).value_or("");
-    if (charset.empty() || pugixml_reads(charset))
-        charset = xml_declared_encoding(body).value_or(charset);
-    if (!bom && !charset.empty() && !pugixml_reads(charset)) {
-        auto utf8 = to_utf8(body, charset);
-        if (!utf8)
-            return utf8.failure();
-        converted = std::move(*utf8);
-        body = converted;
-        encoding = pugi::encoding_utf8;
-    }
+    const auto text = xml_as_utf8(body, context.content_type, converted);
+    if (!text)
+        return text.failure();
+    body = text->bytes;
+    const auto encoding = text->utf8 ? pugi::encoding_utf8 : pugi::encoding_auto;
     pugi::xml_document doc;
     const auto parsed = doc.load_buffer(
         body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single, encoding);

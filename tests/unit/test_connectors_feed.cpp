@@ -172,6 +172,10 @@ TEST_CASE("JSON Feed 1.1: items, authors, attachments, numeric ids") {
     CHECK(parse_feed("{\"version\": \"1", context())
               .failure()
               .message.starts_with("not well-formed JSON"));
+    const auto bom = parse_feed("\xEF\xBB\xBF" + read_file(fixture("feeds/jsonfeed.json")),
+                                context("https://politie-zuid.example/feed.json"));
+    REQUIRE(bom.ok());
+    CHECK(bom->size() == 2);
 }
 
 TEST_CASE("encodings: declared windows-1252, KOI8-R from the HTTP charset, unknown ones refused") {
@@ -189,6 +193,52 @@ TEST_CASE("encodings: declared windows-1252, KOI8-R from the HTTP charset, unkno
     CHECK(unknown.failure().message == "unknown character encoding \"x-made-up\"");
     ctx.content_type = "text/xml; charset=utf-8";
     CHECK(parse_feed(read_file(fixture("feeds/politie_rss.xml")), ctx).ok());
+}
+
+TEST_CASE("encodings: BOM, then the HTTP charset, then the XML declaration") {
+    const std::string latin1_body =
+        "<rss version=\"2.0\"><channel><item><guid>https://l.example/1</guid>"
+        "<title>Caf\xE9</title></item></channel></rss>";
+    auto ctx = context();
+    // Only the HTTP header names the charset.
+    ctx.content_type = "text/xml; charset=ISO-8859-1";
+    auto r = parse_feed(latin1_body, ctx);
+    REQUIRE(r.ok());
+    CHECK((*r)[0].text == "Caf\u00E9");
+    // The HTTP charset wins over the declaration...
+    const std::string declared_wrong =
+        "<?xml version=\"1.0\" encoding=\"windows-1251\"?>" + latin1_body;
+    r = parse_feed(declared_wrong, ctx);
+    REQUIRE(r.ok());
+    CHECK((*r)[0].text == "Caf\u00E9");
+    // ...unless the document cannot be in it: a server claiming UTF-8 for a
+    // document declared (and written) in windows-1252.
+    ctx.content_type = "application/rss+xml; charset=utf-8";
+    const std::string cp1252 =
+        "<?xml version=\"1.0\" encoding=\"windows-1252\"?>"
+        "<rss version=\"2.0\"><channel><item><guid>https://l.example/1</guid>"
+        "<title>\x80 5 \x93ok\x94</title></item></channel></rss>";
+    r = parse_feed(cp1252, ctx);
+    REQUIRE(r.ok());
+    CHECK((*r)[0].text == "\u20AC 5 \u201Cok\u201D");
+    // A BOM wins over both.
+    ctx.content_type = "text/xml; charset=ISO-8859-1";
+    const std::string bom = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"windows-1252\"?>"
+                            "<rss version=\"2.0\"><channel><item><guid>https://l.example/1</guid>"
+                            "<title>Caf\xC3\xA9</title></item></channel></rss>";
+    r = parse_feed(bom, ctx);
+    REQUIRE(r.ok());
+    CHECK((*r)[0].text == "Caf\u00E9");
+    // UTF-16 with a BOM, whatever the header says.
+    std::string utf16 = "\xFF\xFE";
+    for (const char c : std::string("<rss version=\"2.0\"><channel><item><guid>https://l.example/1"
+                                    "</guid><title>Caf\xE9</title></item></channel></rss>")) {
+        utf16 += c;
+        utf16 += '\0';
+    }
+    r = parse_feed(utf16, ctx);
+    REQUIRE(r.ok());
+    CHECK((*r)[0].text == "Caf\u00E9");
 }
 
 TEST_CASE("an ISO-8859-1 feed is converted to UTF-8") {
