@@ -184,7 +184,8 @@ void check_zmq_endpoint(Reader& in, const toml::node& n, const std::string& key,
 }
 
 void read_publish(Reader& in, const toml::table& table, Config& config,
-                  std::optional<toml::source_region>& endpoint_region) {
+                  std::optional<toml::source_region>& endpoint_region,
+                  std::optional<toml::source_region>& replay_region) {
     auto& p = config.publish;
     in.walk(table, "publish",
             {
@@ -197,9 +198,10 @@ void read_publish(Reader& in, const toml::table& table, Config& config,
                  }},
                 {"replay_endpoint",
                  [&](const toml::node& n, const std::string& k) {
-                     if (in.string(n, k, p.replay_endpoint))
+                     if (in.string(n, k, p.replay_endpoint)) {
                          check_zmq_endpoint(in, n, k, p.replay_endpoint);
-                     in.warn(n.source(), k, k_not_yet);
+                         replay_region = n.source();
+                     }
                  }},
                 {"heartbeat",
                  [&](const toml::node& n, const std::string& k) {
@@ -447,7 +449,7 @@ Config parse_config(std::string_view text, const fs::path& file) {
     Config config;
     config.file = file;
     config.daemon.user_agent = default_user_agent();
-    std::optional<toml::source_region> endpoint_region;
+    std::optional<toml::source_region> endpoint_region, replay_region;
 
     // [daemon] first: allow_plain_http decides how source URLs are checked.
     if (const auto* daemon = root.get("daemon")) {
@@ -465,7 +467,7 @@ Config parse_config(std::string_view text, const fs::path& file) {
             {"publish",
              [&](const toml::node& n, const std::string& k) {
                  if (const auto* t = n.as_table())
-                     read_publish(in, *t, config, endpoint_region);
+                     read_publish(in, *t, config, endpoint_region, replay_region);
                  else
                      in.error(n.source(), k, "expects a [publish] table");
              }},
@@ -486,11 +488,16 @@ Config parse_config(std::string_view text, const fs::path& file) {
              }},
         });
 
+    if (config.publish.replay_endpoint.empty())
+        config.publish.replay_endpoint = default_replay_endpoint(config.publish.endpoint);
     // CURVE is not built yet, so anything off loopback would be plaintext.
     for (const auto* endpoint : {&config.publish.endpoint, &config.publish.replay_endpoint}) {
         const auto host = zmq_endpoint_host(*endpoint);
         if (host && !is_loopback_host(*host) && !config.publish.allow_plaintext) {
-            const auto region = endpoint_region.value_or(root.source());
+            const auto region = (endpoint == &config.publish.endpoint || !replay_region
+                                     ? endpoint_region
+                                     : replay_region)
+                                    .value_or(root.source());
             in.error(region,
                      endpoint == &config.publish.endpoint ? "publish.endpoint"
                                                           : "publish.replay_endpoint",

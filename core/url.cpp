@@ -89,4 +89,21 @@ std::optional<std::string> zmq_endpoint_host(std::string_view endpoint) {
     return std::string(rest.substr(0, colon));
 }
 
+std::string default_replay_endpoint(std::string_view publish_endpoint) {
+    const std::string endpoint(publish_endpoint);
+    if (endpoint.starts_with("tcp://")) {
+        const auto colon = endpoint.rfind(':');
+        const std::string port = endpoint.substr(colon + 1);
+        if (!port.empty() && port.size() < 6 &&
+            std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            const int number = std::stoi(port);
+            if (number > 0 && number < 65535)
+                return endpoint.substr(0, colon + 1) + std::to_string(number + 1);
+            return endpoint; // port 0: any free port
+        }
+        return endpoint; // "*": any free port
+    }
+    return endpoint + (endpoint.starts_with("ipc://") ? ".replay" : "-replay");
+}
+
 } // namespace wijkwacht

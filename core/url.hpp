@@ -30,4 +30,8 @@ std::string url_encode(std::string_view text);
 // The host of a ZeroMQ tcp:// endpoint; nullopt for ipc:// and inproc://.
 std::optional<std::string> zmq_endpoint_host(std::string_view endpoint);
 
+// The replay endpoint that goes with a publish endpoint when none is
+// configured: tcp:// on the next port (port 0 stays 0), ipc:// PATH.replay.
+std::string default_replay_endpoint(std::string_view publish_endpoint);
+
 } // namespace wijkwacht

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <set>
 
 namespace wijkwacht {
 
@@ -20,6 +21,13 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
+
+std::set<std::string> stream_names(const Config& config) {
+    std::set<std::string> names;
+    for (const auto& stream : config.streams)
+        names.insert(stream.name);
+    return names;
+}
 
 constexpr int k_max_pages_per_cycle = 10;
 constexpr std::size_t k_max_in_flight = 64; // requests handed to libcurl at once
@@ -61,13 +69,19 @@ App::App(Config config, RuleSet rules, AppOptions options)
     : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
       m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_zmq(1),
       m_journal(m_config.daemon.state_dir), m_publisher(m_zmq, m_config.publish),
-      m_http(m_io, http_options(m_config)), m_random(std::random_device{}()) {}
+      m_http(m_io, http_options(m_config)), m_random(std::random_device{}()) {
+    if (!m_options.once)
+        m_replay = std::make_unique<ReplayServer>(m_zmq, m_config.publish.replay_endpoint,
+                                                  m_config.daemon.state_dir, m_journal.epoch(),
+                                                  stream_names(m_config));
+}
 
 App::~App() = default;
 
 int App::run() {
-    log::notice("daemon", "wijkwachtd {} publishing on {}, journal {} (epoch {})",
+    log::notice("daemon", "wijkwachtd {} publishing on {}{}, journal {} (epoch {})",
                 WIJKWACHT_VERSION, m_publisher.endpoint(),
+                m_replay ? ", replay on " + m_replay->endpoint() : std::string(),
                 (m_config.daemon.state_dir / "state.db").string(), m_journal.epoch());
     for (const auto& warning : m_config.warnings)
         log::warning("config", "{}", warning);
@@ -356,6 +370,7 @@ void App::reload() {
         for (const auto& warning : next.warnings)
             log::warning("config", "{}", warning);
         if (next.publish.endpoint != m_config.publish.endpoint ||
+            next.publish.replay_endpoint != m_config.publish.replay_endpoint ||
             next.daemon.state_dir != m_config.daemon.state_dir ||
             next.daemon.user_agent != m_config.daemon.user_agent ||
             next.daemon.allow_plain_http != m_config.daemon.allow_plain_http)
@@ -369,6 +384,8 @@ void App::reload() {
         }
         m_sources.clear();
         m_config = std::move(next);
+        if (m_replay)
+            m_replay->set_streams(stream_names(m_config));
         m_rules = std::move(rules);
         start_sources();
         log::notice("daemon", "reloaded: {} source(s), {} stream(s), {} rule(s)", m_sources.size(),

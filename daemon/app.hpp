@@ -7,6 +7,7 @@
 #include "connectors/http_client.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/publisher.hpp"
+#include "daemon/replay.hpp"
 
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/connector.hpp>
@@ -72,6 +73,7 @@ private:
     zmq::context_t m_zmq;
     Journal m_journal;
     Publisher m_publisher;
+    std::unique_ptr<ReplayServer> m_replay; // not with --once
     HttpClient m_http;
     std::vector<std::shared_ptr<Source>> m_sources;
     // Request budgets per host, shared by every source on that host.

@@ -188,4 +188,38 @@ std::map<std::string, std::int64_t> Journal::stream_heads() {
     return out;
 }
 
+JournalReader::JournalReader(const std::filesystem::path& state_dir)
+    : m_db(state_dir / "state.db", sql::Database::Mode::read_only) {}
+
+ReplayPage JournalReader::replay(const std::string& stream, std::int64_t after, std::size_t limit) {
+    // One read transaction, so head, oldest and rows agree.
+    m_db.exec("BEGIN");
+    ReplayPage page;
+    try {
+        sql::Statement head(m_db, "SELECT last_seq FROM streams WHERE name = ?");
+        if (head.bind(1, stream).step())
+            page.head = head.integer(0);
+        sql::Statement oldest(m_db, "SELECT MIN(stream_seq) FROM deliveries WHERE stream = ?");
+        if (oldest.bind(1, stream).step() && oldest.integer(0) > 0)
+            page.truncated = after + 1 < oldest.integer(0);
+        else
+            page.truncated = after < page.head; // numbered, but every alert purged
+        sql::Statement rows(m_db, "SELECT body FROM deliveries WHERE stream = ? AND stream_seq > ? "
+                                  "ORDER BY stream_seq LIMIT ?");
+        rows.bind(1, stream).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+        while (rows.step())
+            page.alerts.push_back(rows.text(0));
+    } catch (...) {
+        m_db.exec("ROLLBACK");
+        throw;
+    }
+    m_db.exec("COMMIT");
+    return page;
+}
+
+bool JournalReader::knows(const std::string& stream) {
+    sql::Statement q(m_db, "SELECT 1 FROM streams WHERE name = ?");
+    return q.bind(1, stream).step();
+}
+
 } // namespace wijkwacht

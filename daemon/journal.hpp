@@ -74,4 +74,27 @@ private:
     std::string m_epoch;
 };
 
+// Stored alerts of one stream, as the replay endpoint hands them out.
+struct ReplayPage {
+    std::vector<std::string> alerts; // Alert JSON, in stream_seq order
+    std::int64_t head = 0;           // the stream's newest stream_seq (0: none yet)
+    bool truncated = false;          // alerts after `after` were purged already
+};
+
+// A second, read-only connection to a journal another thread writes (WAL
+// lets it read while the writer commits).
+class JournalReader {
+public:
+    // Opens state_dir/state.db, which the Journal created. Throws Error.
+    explicit JournalReader(const std::filesystem::path& state_dir);
+
+    // Up to `limit` alerts of `stream` with stream_seq > `after`.
+    ReplayPage replay(const std::string& stream, std::int64_t after, std::size_t limit);
+    // Whether the journal has ever numbered an alert for `stream`.
+    bool knows(const std::string& stream);
+
+private:
+    sql::Database m_db;
+};
+
 } // namespace wijkwacht

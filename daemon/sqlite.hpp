@@ -42,7 +42,9 @@ private:
 
 class Database {
 public:
-    explicit Database(const std::filesystem::path& file);
+    enum class Mode { read_write, read_only };
+    // read_write creates the file if needed; read_only needs it to exist.
+    explicit Database(const std::filesystem::path& file, Mode mode = Mode::read_write);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;

@@ -28,7 +28,7 @@ struct DaemonConfig {
 
 struct PublishConfig {
     std::string endpoint = "tcp://127.0.0.1:7750";
-    std::string replay_endpoint = "tcp://127.0.0.1:7751";
+    std::string replay_endpoint; // default: derived from endpoint (port + 1)
     std::chrono::milliseconds heartbeat = std::chrono::seconds(5);
     std::optional<std::filesystem::path> server_secret_key;
     std::optional<std::filesystem::path> authorized_keys;

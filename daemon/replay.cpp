@@ -1,0 +1,176 @@
+#include "daemon/replay.hpp"
+
+#include "core/json_util.hpp"
+
+#include <wijkwacht/error.hpp>
+#include <wijkwacht/log.hpp>
+
+#include <fmt/format.h>
+#include <zmq_addon.hpp>
+
+namespace wijkwacht {
+
+namespace {
+
+std::string error_frame(std::string_view message) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter out(buffer);
+    out.StartObject();
+    write_key(out, "type");
+    write_string(out, "error");
+    write_key(out, "message");
+    write_string(out, message);
+    out.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string end_frame(std::int64_t head, std::string_view epoch, bool truncated) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter out(buffer);
+    out.StartObject();
+    write_key(out, "type");
+    write_string(out, "end");
+    write_key(out, "stream_seq");
+    out.Int64(head);
+    write_key(out, "epoch");
+    write_string(out, epoch);
+    if (truncated) {
+        write_key(out, "truncated");
+        out.Bool(true);
+    }
+    out.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+} // namespace
+
+std::vector<std::string> replay_answer(JournalReader& journal, std::string_view request,
+                                       const std::set<std::string>& configured_streams,
+                                       std::string_view epoch) {
+    rapidjson::Document doc;
+    if (request.size() > 4096)
+        return {error_frame("request too large (at most 4096 bytes)")};
+    if (auto error = parse_json(request, doc, 4))
+        return {error_frame("request is not JSON: " + *error)};
+    if (!doc.IsObject())
+        return {error_frame("request must be an object such as {\"stream\":\"all\",\"after\":0}")};
+    const auto stream = json_string(doc, "stream");
+    if (!stream || stream->empty())
+        return {error_frame("request needs \"stream\": a stream name")};
+    std::int64_t after = 0;
+    if (const auto it = doc.FindMember("after"); it != doc.MemberEnd()) {
+        if (!it->value.IsInt64() || it->value.GetInt64() < 0)
+            return {error_frame("\"after\" must be a sequence number (0 or more)")};
+        after = it->value.GetInt64();
+    }
+    std::size_t limit = k_replay_default_limit;
+    if (const auto it = doc.FindMember("limit"); it != doc.MemberEnd()) {
+        if (!it->value.IsInt64() || it->value.GetInt64() < 1)
+            return {error_frame("\"limit\" must be 1 or more")};
+        limit = static_cast<std::size_t>(
+            std::min<std::int64_t>(it->value.GetInt64(), k_replay_max_limit));
+    }
+    for (const auto& member : doc.GetObject()) {
+        const std::string_view key = as_view(member.name);
+        if (key != "stream" && key != "after" && key != "limit")
+            return {error_frame(fmt::format("unknown request key \"{}\"", key))};
+    }
+    const std::string name(*stream);
+    if (!configured_streams.count(name) && !journal.knows(name))
+        return {error_frame(fmt::format("unknown stream \"{}\"", name))};
+    auto page = journal.replay(name, after, limit);
+    auto frames = std::move(page.alerts);
+    frames.push_back(end_frame(page.head, epoch, page.truncated));
+    return frames;
+}
+
+ReplayServer::ReplayServer(zmq::context_t& context, const std::string& endpoint,
+                           const std::filesystem::path& state_dir, std::string epoch,
+                           std::set<std::string> streams)
+    : m_socket(context, zmq::socket_type::router), m_wake(context, zmq::socket_type::pair),
+      m_wake_sender(context, zmq::socket_type::pair), m_endpoint(endpoint),
+      m_journal(state_dir), m_epoch(std::move(epoch)), m_streams(std::move(streams)) {
+    m_socket.set(zmq::sockopt::linger, 0);
+    m_socket.set(zmq::sockopt::sndhwm, 10000);
+    m_socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64 * 1024});
+    try {
+        m_socket.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw Error(fmt::format("publish.replay_endpoint {}: cannot bind: {} (is another "
+                                "wijkwachtd running?)",
+                                endpoint, e.what()));
+    }
+    m_endpoint = m_socket.get(zmq::sockopt::last_endpoint);
+    const std::string wake = fmt::format("inproc://replay-wake-{}", static_cast<void*>(this));
+    m_wake.bind(wake);
+    m_wake_sender.connect(wake);
+    m_thread = std::thread([this] { serve(); });
+}
+
+ReplayServer::~ReplayServer() {
+    m_wake_sender.send(zmq::str_buffer("stop"), zmq::send_flags::none);
+    m_thread.join();
+}
+
+void ReplayServer::set_streams(std::set<std::string> streams) {
+    const std::lock_guard lock(m_mutex);
+    m_streams = std::move(streams);
+}
+
+void ReplayServer::serve() {
+    zmq::pollitem_t items[] = {{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0},
+                               {static_cast<void*>(m_wake), 0, ZMQ_POLLIN, 0}};
+    for (;;) {
+        try {
+            zmq::poll(items, 2, std::chrono::milliseconds(-1));
+        } catch (const zmq::error_t& e) {
+            if (e.num() == EINTR)
+                continue;
+            log::error("replay", "poll failed: {}", e.what());
+            return;
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            return;
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
+        std::vector<zmq::message_t> frames;
+        try {
+            if (!zmq::recv_multipart(m_socket, std::back_inserter(frames),
+                                     zmq::recv_flags::dontwait))
+                continue;
+            answer(frames);
+        } catch (const std::exception& e) {
+            log::error("replay", "cannot answer a request: {}", e.what());
+        }
+    }
+}
+
+void ReplayServer::answer(std::vector<zmq::message_t>& frames) {
+    // ROUTER frames: the peer's identity, the envelope up to an empty
+    // delimiter (REQ sends one; a DEALER may not), then the request.
+    std::size_t body = 1;
+    for (std::size_t i = 1; i < frames.size(); ++i)
+        if (frames[i].size() == 0) {
+            body = i + 1;
+            break;
+        }
+    std::vector<std::string> reply;
+    if (frames.size() != body + 1)
+        reply = {error_frame("a request is one frame of JSON")};
+    else {
+        std::set<std::string> streams;
+        {
+            const std::lock_guard lock(m_mutex);
+            streams = m_streams;
+        }
+        reply = replay_answer(m_journal, frames[body].to_string_view(), streams, m_epoch);
+    }
+    for (std::size_t i = 0; i < body; ++i)
+        m_socket.send(frames[i], zmq::send_flags::sndmore);
+    for (std::size_t i = 0; i < reply.size(); ++i)
+        m_socket.send(zmq::buffer(reply[i]),
+                      i + 1 < reply.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    log::debug("replay", "answered with {} frame(s)", reply.size());
+}
+
+} // namespace wijkwacht

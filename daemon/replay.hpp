@@ -1,0 +1,64 @@
+#pragma once
+
+// The replay endpoint (SPEC §5): a ROUTER socket that hands out stored
+// alerts of a stream after a sequence number, so a subscriber fills the gaps
+// the live PUB stream left. It runs on its own thread with its own read-only
+// journal connection: a large replay never delays polling or publishing.
+
+#include "daemon/journal.hpp"
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace wijkwacht {
+
+inline constexpr std::size_t k_replay_default_limit = 500;
+inline constexpr std::size_t k_replay_max_limit = 1000;
+
+// The reply frames to one request: the Alert JSON frames, then
+// {"type":"end","stream_seq":<head>,"epoch":…[,"truncated":true]}; or one
+// {"type":"error","message":…} frame.
+std::vector<std::string> replay_answer(JournalReader& journal, std::string_view request,
+                                       const std::set<std::string>& configured_streams,
+                                       std::string_view epoch);
+
+class ReplayServer {
+public:
+    // Binds `endpoint` and starts serving. Throws Error naming the endpoint.
+    ReplayServer(zmq::context_t& context, const std::string& endpoint,
+                 const std::filesystem::path& state_dir, std::string epoch,
+                 std::set<std::string> streams);
+    ~ReplayServer();
+    ReplayServer(const ReplayServer&) = delete;
+    ReplayServer& operator=(const ReplayServer&) = delete;
+
+    // The configured streams changed (SIGHUP).
+    void set_streams(std::set<std::string> streams);
+    // Where it is bound (the real port when configured with port 0).
+    const std::string& endpoint() const { return m_endpoint; }
+
+private:
+    void serve();
+    void answer(std::vector<zmq::message_t>& frames);
+
+    zmq::socket_t m_socket;
+    zmq::socket_t m_wake; // closed-loop inproc pair: a message on it means stop
+    zmq::socket_t m_wake_sender;
+    std::string m_endpoint;
+    JournalReader m_journal;
+    std::string m_epoch;
+    std::mutex m_mutex;
+    std::set<std::string> m_streams;
+    std::thread m_thread;
+};
+
+} // namespace wijkwacht
