@@ -15,5 +15,6 @@ void add_tail(CLI::App& app, Command& run);
 void add_rules(CLI::App& app, Command& run);
 void add_poll(CLI::App& app, Command& run);
 void add_keygen(CLI::App& app, Command& run);
+void add_replay(CLI::App& app, Command& run);
 
 } // namespace wijkwacht::cli

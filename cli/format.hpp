@@ -14,4 +14,8 @@ std::string emphasise(const std::string& text, std::vector<Span> spans, bool col
 // Every span of every match of an alert.
 std::vector<Span> match_spans(const Alert& alert);
 
+// An alert for people: time, severity, categories, author, text with the
+// matched terms marked, link, media, rules. Flushes stdout.
+void print_alert(const Alert& alert, bool color);
+
 } // namespace wijkwacht::cli

@@ -8,13 +8,15 @@
 #include <cstdio>
 
 int main(int argc, char** argv) {
-    CLI::App app{"wijkwacht: follow wijkwacht alerts, try rules, poll sources, make keys."};
+    CLI::App app{
+        "wijkwacht: follow and replay wijkwacht alerts, try rules, poll sources, make keys."};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("wijkwacht ") + WIJKWACHT_VERSION);
     wijkwacht::cli::Command run;
     wijkwacht::cli::add_tail(app, run);
     wijkwacht::cli::add_rules(app, run);
     wijkwacht::cli::add_poll(app, run);
+    wijkwacht::cli::add_replay(app, run);
     wijkwacht::cli::add_keygen(app, run);
     try {
         app.parse(argc, argv);

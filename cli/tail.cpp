@@ -1,10 +1,13 @@
+// wijkwacht tail: follow streams live; fill gaps from the replay endpoint;
+// resume where the last run stopped.
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "cli/replay_client.hpp"
 #include "core/json_util.hpp"
+#include "core/url.hpp"
 
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/json.hpp>
-#include <wijkwacht/time.hpp>
 
 #include <fmt/format.h>
 #include <zmq.hpp>
@@ -12,8 +15,12 @@
 
 #include <atomic>
 #include <csignal>
-#include <ctime>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <optional>
+#include <sstream>
 #include <unistd.h>
 
 namespace wijkwacht::cli {
@@ -24,172 +31,303 @@ std::atomic<bool> g_interrupted{false};
 
 struct TailOptions {
     std::string endpoint = "tcp://127.0.0.1:7750";
+    std::string replay_endpoint; // default: derived from endpoint
     std::string config;
     std::vector<std::string> streams;
     bool json = false;
     bool color = false;
     bool heartbeats = false;
+    bool resume = false;
+    bool no_fill = false;
+    std::optional<std::int64_t> since_seq;
     long count = 0;
+    int timeout_ms = 5000;
 };
 
-std::string local_time(const std::string& rfc3339) {
-    const auto t = parse_rfc3339(rfc3339);
-    if (!t)
-        return rfc3339;
-    const std::time_t secs = std::chrono::system_clock::to_time_t(*t);
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    char out[32];
-    std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S", &tm);
-    return out;
+// Where --resume keeps the last sequence seen per stream, per endpoint:
+// $XDG_STATE_HOME/wijkwacht (default ~/.local/state/wijkwacht).
+std::filesystem::path resume_file(const std::string& endpoint) {
+    std::filesystem::path dir;
+    if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state == '/')
+        dir = state;
+    else if (const char* home = std::getenv("HOME"); home && *home)
+        dir = std::filesystem::path(home) / ".local" / "state";
+    else
+        throw Error("--resume needs $XDG_STATE_HOME or $HOME to keep its place");
+    std::string name = "tail-";
+    for (const char c : endpoint)
+        name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    return dir / "wijkwacht" / (name + ".json");
 }
 
-void print_human(const Alert& a, bool color) {
-    std::string categories;
-    for (const auto& c : a.categories)
-        categories += (categories.empty() ? "" : ", ") + c;
-    std::string severity(to_string(a.severity));
-    for (auto& c : severity)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    const std::string bold = color ? "\033[1m" : "";
-    const std::string reset = color ? "\033[0m" : "";
-    fmt::print("{}{}  {:<8} {}{}  [{} #{}]\n", bold, local_time(a.flagged_at), severity, categories,
-               reset, a.stream, a.stream_seq);
-    std::string who = a.post.author.name;
-    if (!a.post.author.handle.empty())
-        who += (who.empty() ? "" : " ") + std::string("(@") + a.post.author.handle + ")";
-    fmt::print("  {} · {}{}\n", a.post.source, who.empty() ? "unknown author" : who,
-               a.post.created_at.empty() ? "" : " · " + local_time(a.post.created_at));
-    std::string text = emphasise(a.post.text, match_spans(a), color);
-    std::string indented;
-    for (const char c : text)
-        indented += c == '\n' ? std::string("\n  ") : std::string(1, c);
-    fmt::print("  {}\n", indented);
-    if (!a.post.url.empty())
-        fmt::print("  {}\n", a.post.url);
-    for (const auto& m : a.post.media)
-        fmt::print("  {}: {}{}\n", to_string(m.kind), m.url,
-                   m.description.empty() ? "" : " (" + m.description + ")");
-    std::string rules;
-    for (const auto& m : a.matches) {
-        std::string terms;
-        for (const auto& t : m.terms)
-            terms += (terms.empty() ? "" : ", ") + t;
-        rules += fmt::format("{}{} ({})", rules.empty() ? "" : "; ", m.rule, terms);
-    }
-    fmt::print("  rules: {}\n\n", rules);
-    std::fflush(stdout);
-}
-
-int run_tail(TailOptions o) {
-    if (!o.config.empty())
-        o.endpoint = load_config(o.config).publish.endpoint;
-    if (o.streams.empty())
-        o.streams = {"all"};
-    std::signal(SIGINT, [](int) { g_interrupted = true; });
-    std::signal(SIGTERM, [](int) { g_interrupted = true; });
-
-    zmq::context_t context(1);
-    zmq::socket_t socket(context, zmq::socket_type::sub);
-    socket.set(zmq::sockopt::linger, 0);
-    for (const auto& stream : o.streams)
-        socket.set(zmq::sockopt::subscribe, stream);
-    socket.connect(o.endpoint);
-    if (!o.json)
-        fmt::print(stderr, "wijkwacht tail: following {} on {} (Ctrl-C stops)\n",
-                   fmt::join(o.streams, ", "), o.endpoint);
-
-    std::map<std::string, std::int64_t> last_seq;
+struct Position {
     std::string epoch;
-    long alerts = 0;
-    zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0}};
-    while (!g_interrupted && (o.count == 0 || alerts < o.count)) {
-        try {
-            zmq::poll(items, 1, std::chrono::milliseconds(250));
-        } catch (const zmq::error_t& e) {
-            if (e.num() == EINTR)
+    std::map<std::string, std::int64_t> last; // stream -> newest stream_seq shown
+};
+
+Position load_position(const std::filesystem::path& file) {
+    Position p;
+    std::ifstream in(file);
+    if (!in)
+        return p;
+    std::stringstream text;
+    text << in.rdbuf();
+    rapidjson::Document doc;
+    if (parse_json(text.str(), doc, 8) || !doc.IsObject()) {
+        fmt::print(stderr, "wijkwacht tail: {}: unreadable, starting without it\n", file.string());
+        return p;
+    }
+    p.epoch = json_text(doc, "epoch");
+    if (const auto it = doc.FindMember("streams"); it != doc.MemberEnd() && it->value.IsObject())
+        for (const auto& m : it->value.GetObject())
+            if (m.value.IsInt64())
+                p.last[std::string(as_view(m.name))] = m.value.GetInt64();
+    return p;
+}
+
+void save_position(const std::filesystem::path& file, const Position& p) {
+    std::filesystem::create_directories(file.parent_path());
+    rapidjson::StringBuffer buffer;
+    JsonWriter out(buffer);
+    out.StartObject();
+    write_key(out, "epoch");
+    write_string(out, p.epoch);
+    write_key(out, "streams");
+    out.StartObject();
+    for (const auto& [stream, seq] : p.last) {
+        write_key(out, stream);
+        out.Int64(seq);
+    }
+    out.EndObject();
+    out.EndObject();
+    const auto temp = file.string() + ".tmp";
+    {
+        std::ofstream f(temp, std::ios::trunc);
+        f.write(buffer.GetString(), static_cast<std::streamsize>(buffer.GetSize()));
+        if (!f)
+            throw Error(fmt::format("{}: cannot write", temp));
+    }
+    std::filesystem::rename(temp, file);
+}
+
+class Tail {
+public:
+    explicit Tail(TailOptions o)
+        : m_o(std::move(o)), m_socket(m_context, zmq::socket_type::sub),
+          m_replay(m_context, m_o.replay_endpoint, std::chrono::milliseconds(m_o.timeout_ms)) {}
+
+    int run() {
+        m_socket.set(zmq::sockopt::linger, 0);
+        for (const auto& stream : m_o.streams)
+            m_socket.set(zmq::sockopt::subscribe, stream);
+        // Subscribe first, then replay: what is published meanwhile waits
+        // in the socket, and what is shown twice is skipped by number.
+        m_socket.connect(m_o.endpoint);
+        if (!m_o.json)
+            fmt::print(stderr, "wijkwacht tail: following {} on {} (Ctrl-C stops)\n",
+                       fmt::join(m_o.streams, ", "), m_o.endpoint);
+        if (m_o.resume) {
+            m_file = resume_file(m_o.endpoint);
+            m_position = load_position(*m_file);
+        }
+        if (m_o.since_seq)
+            for (const auto& stream : m_o.streams)
+                m_position.last[stream] = *m_o.since_seq;
+        for (const auto& stream : m_o.streams)
+            if (m_position.last.count(stream) && !done())
+                fill(stream);
+        follow();
+        return 0;
+    }
+
+private:
+    bool done() const { return g_interrupted || (m_o.count != 0 && m_printed >= m_o.count); }
+
+    void show(const std::string& stream, const std::string& body, std::int64_t seq) {
+        m_position.last[stream] = seq;
+        ++m_printed;
+        if (m_o.json) {
+            fmt::print("{}\n", body);
+            std::fflush(stdout);
+        } else if (const auto alert = alert_from_json(body)) {
+            print_alert(*alert, m_o.color);
+        } else {
+            fmt::print(stderr, "wijkwacht tail: [{}] unreadable alert: {}\n", stream,
+                       alert.failure().message);
+        }
+        if (m_file)
+            save_position(*m_file, m_position);
+    }
+
+    // The journal was reset: numbers start over from 0 on every stream.
+    void epoch_changed(const std::string& epoch) {
+        fmt::print(stderr,
+                   "wijkwacht tail: WARNING: the daemon's journal epoch changed ({} -> {}): its "
+                   "state was reset; sequence numbers start over\n",
+                   m_position.epoch, epoch);
+        for (const auto& stream : m_o.streams)
+            m_position.last[stream] = 0;
+        m_position.epoch = epoch;
+    }
+
+    void note_epoch(const std::string& epoch) {
+        if (epoch.empty() || epoch == m_position.epoch)
+            return;
+        if (m_position.epoch.empty())
+            m_position.epoch = epoch;
+        else
+            epoch_changed(epoch);
+    }
+
+    // Shows every stored alert of `stream` after the last one shown; false
+    // when the replay endpoint could not be asked.
+    bool fill(const std::string& stream) {
+        if (m_o.no_fill)
+            return false;
+        std::size_t filled = 0;
+        bool restarted = false;
+        while (!done()) {
+            const std::int64_t after = m_position.last[stream];
+            auto page = m_replay.fetch(stream, after, 1000);
+            if (!page) {
+                fmt::print(stderr, "wijkwacht tail: [{}] cannot fill from #{}: {}\n", stream, after,
+                           page.failure().message);
+                return false;
+            }
+            if (!page->epoch.empty() && !m_position.epoch.empty() &&
+                page->epoch != m_position.epoch && !restarted) {
+                epoch_changed(page->epoch);
+                restarted = true;
                 continue;
-            throw;
+            }
+            note_epoch(page->epoch);
+            if (page->truncated)
+                fmt::print(stderr,
+                           "wijkwacht tail: [{}] alerts after #{} were purged (retention); "
+                           "showing the oldest kept\n",
+                           stream, after);
+            for (const auto& body : page->alerts) {
+                const auto seq = stream_seq_of(body);
+                if (seq <= m_position.last[stream] || done())
+                    continue;
+                show(stream, body, seq);
+                ++filled;
+            }
+            if (page->alerts.empty() || m_position.last[stream] >= page->head)
+                break;
         }
-        if (!(items[0].revents & ZMQ_POLLIN))
-            continue;
-        std::vector<zmq::message_t> frames;
-        if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
-            continue;
-        if (frames.size() != 2) {
-            fmt::print(stderr, "wijkwacht tail: ignoring a message of {} frame(s)\n",
-                       frames.size());
-            continue;
+        if (filled > 0 && !m_o.json)
+            fmt::print(stderr, "wijkwacht tail: [{}] {} alert(s) from the replay endpoint\n",
+                       stream, filled);
+        if (m_file)
+            save_position(*m_file, m_position);
+        return true;
+    }
+
+    // The daemon is at `seq` on `stream`; what lies between is fetched.
+    void catch_up(const std::string& stream, std::int64_t seq) {
+        const auto known = m_position.last.find(stream);
+        if (known == m_position.last.end() || seq <= known->second)
+            return;
+        const std::int64_t had = known->second;
+        if (!fill(stream) && m_position.last[stream] < seq) {
+            fmt::print(stderr, "wijkwacht tail: [{}] missed {} alert(s) after #{}\n", stream,
+                       seq - had, had);
+            m_position.last[stream] = seq;
         }
-        const std::string stream = frames[0].to_string();
-        const std::string body = frames[1].to_string();
+    }
+
+    void follow() {
+        zmq::pollitem_t items[] = {{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0}};
+        while (!done()) {
+            try {
+                zmq::poll(items, 1, std::chrono::milliseconds(250));
+            } catch (const zmq::error_t& e) {
+                if (e.num() == EINTR)
+                    continue;
+                throw;
+            }
+            if (!(items[0].revents & ZMQ_POLLIN))
+                continue;
+            std::vector<zmq::message_t> frames;
+            if (!zmq::recv_multipart(m_socket, std::back_inserter(frames),
+                                     zmq::recv_flags::dontwait))
+                continue;
+            if (frames.size() != 2) {
+                fmt::print(stderr, "wijkwacht tail: ignoring a message of {} frame(s)\n",
+                           frames.size());
+                continue;
+            }
+            on_message(frames[0].to_string(), frames[1].to_string());
+        }
+    }
+
+    void on_message(const std::string& stream, const std::string& body) {
         rapidjson::Document doc;
         if (auto error = parse_json(body, doc, 64); error || !doc.IsObject()) {
             fmt::print(stderr, "wijkwacht tail: [{}] unreadable message: {}\n", stream,
                        error.value_or("not an object"));
-            continue;
+            return;
         }
-        const auto type = json_string(doc, "type").value_or("");
-        const auto msg_epoch = std::string(json_string(doc, "epoch").value_or(""));
-        if (!msg_epoch.empty() && !epoch.empty() && msg_epoch != epoch) {
-            fmt::print(stderr,
-                       "wijkwacht tail: WARNING: the daemon's journal epoch changed ({} -> "
-                       "{}): its state was reset; sequence numbers start over\n",
-                       epoch, msg_epoch);
-            last_seq.clear();
-        }
-        if (!msg_epoch.empty())
-            epoch = msg_epoch;
+        const auto type = json_text(doc, "type");
+        note_epoch(json_text(doc, "epoch"));
         std::int64_t seq = 0;
         if (const auto it = doc.FindMember("stream_seq");
             it != doc.MemberEnd() && it->value.IsInt64())
             seq = it->value.GetInt64();
         if (type == "heartbeat") {
-            const auto known = last_seq.find(stream);
-            if (known != last_seq.end() && seq > known->second)
-                fmt::print(stderr,
-                           "wijkwacht tail: [{}] missed {} alert(s) after #{} (the daemon "
-                           "is at #{})\n",
-                           stream, seq - known->second, known->second, seq);
-            if (known == last_seq.end() || seq > known->second)
-                last_seq[stream] = seq;
-            if (o.heartbeats) {
-                if (o.json)
+            // A heartbeat ahead of what was shown: the last alerts were lost.
+            catch_up(stream, seq);
+            if (!m_position.last.count(stream))
+                m_position.last[stream] = seq;
+            if (m_o.heartbeats) {
+                if (m_o.json)
                     fmt::print("{}\n", body);
                 else
                     fmt::print("[{}] heartbeat #{}\n", stream, seq);
                 std::fflush(stdout);
             }
-            continue;
+            return;
         }
         if (type != "alert") {
-            if (o.json)
+            if (m_o.json)
                 fmt::print("{}\n", body);
             else
                 fmt::print("[{}] {}\n", stream, body);
             std::fflush(stdout);
-            continue;
+            return;
         }
-        const auto known = last_seq.find(stream);
-        if (known != last_seq.end() && seq > known->second + 1)
-            fmt::print(stderr, "wijkwacht tail: [{}] missed {} alert(s) between #{} and #{}\n",
-                       stream, seq - known->second - 1, known->second, seq);
-        last_seq[stream] = std::max(seq, known == last_seq.end() ? 0 : known->second);
-        ++alerts;
-        if (o.json) {
-            fmt::print("{}\n", body);
-            std::fflush(stdout);
-            continue;
-        }
-        const auto alert = alert_from_json(body);
-        if (!alert) {
-            fmt::print(stderr, "wijkwacht tail: [{}] unreadable alert: {}\n", stream,
-                       alert.failure().message);
-            continue;
-        }
-        print_human(*alert, o.color);
+        catch_up(stream, seq - 1);
+        const auto known = m_position.last.find(stream);
+        if (known != m_position.last.end() && seq <= known->second)
+            return; // shown already, from the replay endpoint
+        if (!done())
+            show(stream, body, seq);
     }
-    return 0;
+
+    TailOptions m_o;
+    zmq::context_t m_context{1};
+    zmq::socket_t m_socket;
+    ReplayClient m_replay;
+    Position m_position;
+    std::optional<std::filesystem::path> m_file;
+    long m_printed = 0;
+};
+
+int run_tail(TailOptions o) {
+    if (!o.config.empty()) {
+        const auto config = load_config(o.config);
+        o.endpoint = config.publish.endpoint;
+        if (o.replay_endpoint.empty())
+            o.replay_endpoint = config.publish.replay_endpoint;
+    }
+    if (o.replay_endpoint.empty())
+        o.replay_endpoint = default_replay_endpoint(o.endpoint);
+    if (o.streams.empty())
+        o.streams = {"all"};
+    std::signal(SIGINT, [](int) { g_interrupted = true; });
+    std::signal(SIGTERM, [](int) { g_interrupted = true; });
+    return Tail(std::move(o)).run();
 }
 
 } // namespace
@@ -200,9 +338,23 @@ void add_tail(CLI::App& app, Command& run) {
     cmd->add_option("streams", o->streams, "streams to follow (default: all)");
     cmd->add_option("-e,--endpoint", o->endpoint, "the daemon's publish endpoint")
         ->capture_default_str();
-    cmd->add_option("-c,--config", o->config, "read the endpoint from this wijkwachtd config");
+    cmd->add_option("--replay-endpoint", o->replay_endpoint,
+                    "the daemon's replay endpoint (default: the publish port + 1)");
+    cmd->add_option("-c,--config", o->config, "read the endpoints from this wijkwachtd config");
     cmd->add_flag("--json", o->json, "print each alert as one line of Alert JSON");
     cmd->add_flag("--heartbeats", o->heartbeats, "print heartbeats too");
+    cmd->add_flag("--resume", o->resume,
+                  "start after the last alert an earlier --resume run showed (kept under "
+                  "$XDG_STATE_HOME/wijkwacht)");
+    cmd->add_option("--since-seq", o->since_seq,
+                    "first show the stored alerts after this stream_seq")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--no-fill", o->no_fill,
+                  "only warn about missed alerts instead of fetching them");
+    cmd->add_option("--timeout", o->timeout_ms,
+                    "milliseconds to wait for the replay endpoint's answer")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     cmd->add_option("-n,--count", o->count, "exit after this many alerts (0: never)");
     cmd->callback([o, &run] {
         o->color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;

@@ -494,10 +494,10 @@ Config parse_config(std::string_view text, const fs::path& file) {
     for (const auto* endpoint : {&config.publish.endpoint, &config.publish.replay_endpoint}) {
         const auto host = zmq_endpoint_host(*endpoint);
         if (host && !is_loopback_host(*host) && !config.publish.allow_plaintext) {
-            const auto region = (endpoint == &config.publish.endpoint || !replay_region
-                                     ? endpoint_region
-                                     : replay_region)
-                                    .value_or(root.source());
+            const auto region =
+                (endpoint == &config.publish.endpoint || !replay_region ? endpoint_region
+                                                                        : replay_region)
+                    .value_or(root.source());
             in.error(region,
                      endpoint == &config.publish.endpoint ? "publish.endpoint"
                                                           : "publish.replay_endpoint",

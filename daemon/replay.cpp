@@ -88,8 +88,8 @@ ReplayServer::ReplayServer(zmq::context_t& context, const std::string& endpoint,
                            const std::filesystem::path& state_dir, std::string epoch,
                            std::set<std::string> streams)
     : m_socket(context, zmq::socket_type::router), m_wake(context, zmq::socket_type::pair),
-      m_wake_sender(context, zmq::socket_type::pair), m_endpoint(endpoint),
-      m_journal(state_dir), m_epoch(std::move(epoch)), m_streams(std::move(streams)) {
+      m_wake_sender(context, zmq::socket_type::pair), m_endpoint(endpoint), m_journal(state_dir),
+      m_epoch(std::move(epoch)), m_streams(std::move(streams)) {
     m_socket.set(zmq::sockopt::linger, 0);
     m_socket.set(zmq::sockopt::sndhwm, 10000);
     m_socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64 * 1024});

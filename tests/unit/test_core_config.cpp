@@ -2,6 +2,7 @@
 #include <wijkwacht/error.hpp>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -99,6 +100,7 @@ TEST_CASE("defaults apply when sections are absent") {
     const Config c = parse_config(
         "[[source]]\nname=\"a\"\ntype=\"feed\"\nurl=\"https://x.example/f\"\n", "c.toml");
     CHECK(c.publish.endpoint == "tcp://127.0.0.1:7750");
+    CHECK(c.publish.replay_endpoint == "tcp://127.0.0.1:7751");
     CHECK(c.publish.heartbeat == 5s);
     CHECK(c.sources[0].interval == 5min);
     CHECK(c.daemon.user_agent.starts_with("wijkwacht/"));
@@ -189,6 +191,22 @@ TEST_CASE("publishing off loopback needs explicit plaintext consent") {
                    "allow_plaintext = true\n")
               .empty());
     CHECK(problems("[publish]\nendpoint = \"ipc:///run/wijkwacht/pub\"\n").empty());
+}
+
+TEST_CASE("the replay endpoint follows the publish endpoint unless configured") {
+    const auto replay = [](std::string_view publish) {
+        return parse_config(fmt::format("[publish]\nendpoint = \"{}\"\n", publish), "c.toml")
+            .publish.replay_endpoint;
+    };
+    CHECK(replay("tcp://127.0.0.1:9000") == "tcp://127.0.0.1:9001");
+    CHECK(replay("tcp://[::1]:7750") == "tcp://[::1]:7751");
+    CHECK(replay("tcp://127.0.0.1:0") == "tcp://127.0.0.1:0");
+    CHECK(replay("tcp://127.0.0.1:*") == "tcp://127.0.0.1:*");
+    CHECK(replay("ipc:///run/wijkwacht/pub") == "ipc:///run/wijkwacht/pub.replay");
+    CHECK(parse_config("[publish]\nreplay_endpoint = \"ipc:///run/r\"\n", "c.toml")
+              .publish.replay_endpoint == "ipc:///run/r");
+    CHECK(has_problem("[publish]\nreplay_endpoint = \"tcp://0.0.0.0:7751\"\n",
+                      "w.toml:2: publish.replay_endpoint: \"tcp://0.0.0.0:7751\" is not loopback"));
 }
 
 TEST_CASE("stream errors") {

@@ -151,3 +151,54 @@ TEST_CASE("a journal from another schema version is refused") {
     }
     CHECK_THROWS_WITH_AS(Journal(dir.path()), doctest::Contains("state schema version 99"), Error);
 }
+
+TEST_CASE("a reader sees committed alerts of a stream, paged, and says when some were purged") {
+    TempDir dir;
+    Journal j(dir.path());
+    JournalReader reader(dir.path());
+    CHECK_FALSE(reader.knows("all"));
+    auto page = reader.replay("all", 0, 10);
+    CHECK(page.alerts.empty());
+    CHECK(page.head == 0);
+    CHECK_FALSE(page.truncated);
+
+    std::vector<Post> posts;
+    for (int i = 1; i <= 5; ++i)
+        posts.push_back(post("p" + std::to_string(i), "inbraak " + std::to_string(i)));
+    j.commit("wijk", {}, posts, flag_burglary({"all", "centrum"}));
+    CHECK(reader.knows("centrum"));
+    page = reader.replay("centrum", 1, 2);
+    REQUIRE(page.alerts.size() == 2);
+    const auto second = alert_from_json(page.alerts[0]);
+    REQUIRE(second.ok());
+    CHECK(second->stream == "centrum");
+    CHECK(second->stream_seq == 2);
+    CHECK(second->post.id == "p2");
+    CHECK(page.head == 5);
+    CHECK_FALSE(page.truncated);
+    CHECK(reader.replay("centrum", 5, 10).alerts.empty());
+
+    // Alerts purged from the front: a request from before them is told.
+    {
+        sql::Database db(dir.path() / "state.db");
+        db.exec("DELETE FROM deliveries WHERE stream = 'all' AND stream_seq <= 3");
+    }
+    page = reader.replay("all", 1, 10);
+    CHECK(page.truncated);
+    REQUIRE(page.alerts.size() == 2);
+    CHECK(alert_from_json(page.alerts[0])->stream_seq == 4);
+    CHECK_FALSE(reader.replay("all", 3, 10).truncated);
+    {
+        sql::Database db(dir.path() / "state.db");
+        db.exec("DELETE FROM deliveries WHERE stream = 'all'");
+    }
+    page = reader.replay("all", 2, 10);
+    CHECK(page.truncated);
+    CHECK(page.head == 5);
+    CHECK_FALSE(reader.replay("all", 5, 10).truncated);
+}
+
+TEST_CASE("a reader needs an existing journal") {
+    TempDir dir;
+    CHECK_THROWS_AS(JournalReader(dir.path() / "nowhere"), Error);
+}

@@ -1,0 +1,71 @@
+#include "cli/replay_client.hpp"
+
+#include "core/json_util.hpp"
+
+#include <fmt/format.h>
+#include <zmq_addon.hpp>
+
+namespace wijkwacht::cli {
+
+ReplayClient::ReplayClient(zmq::context_t& context, std::string endpoint,
+                           std::chrono::milliseconds timeout)
+    : m_context(context), m_endpoint(std::move(endpoint)), m_timeout(timeout) {}
+
+Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t after,
+                                       std::size_t limit) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter out(buffer);
+    out.StartObject();
+    write_key(out, "stream");
+    write_string(out, stream);
+    write_key(out, "after");
+    out.Int64(after);
+    write_key(out, "limit");
+    out.Uint64(limit);
+    out.EndObject();
+
+    // A fresh REQ socket per request: after a timeout a REQ socket is stuck
+    // waiting for the reply that never came.
+    zmq::socket_t socket(m_context, zmq::socket_type::req);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::rcvtimeo, static_cast<int>(m_timeout.count()));
+    socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64} * 1024 * 1024);
+    socket.connect(m_endpoint);
+    socket.send(zmq::buffer(std::string_view(buffer.GetString(), buffer.GetSize())),
+                zmq::send_flags::none);
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(socket, std::back_inserter(frames)))
+        return transient_failure(fmt::format("no answer from the replay endpoint {} within {} ms "
+                                             "(is wijkwachtd running, and is this its "
+                                             "publish.replay_endpoint?)",
+                                             m_endpoint, m_timeout.count()));
+    rapidjson::Document last;
+    if (frames.empty() || parse_json(frames.back().to_string_view(), last, 8) || !last.IsObject())
+        return permanent_failure(fmt::format("{}: unreadable reply", m_endpoint));
+    const auto type = json_string(last, "type").value_or("");
+    if (type == "error")
+        return permanent_failure(fmt::format("{}: {}", m_endpoint, json_text(last, "message")));
+    if (type != "end")
+        return permanent_failure(fmt::format("{}: a reply without an end frame", m_endpoint));
+    ReplayPage page;
+    if (const auto it = last.FindMember("stream_seq");
+        it != last.MemberEnd() && it->value.IsInt64())
+        page.head = it->value.GetInt64();
+    page.epoch = json_text(last, "epoch");
+    if (const auto it = last.FindMember("truncated"); it != last.MemberEnd() && it->value.IsBool())
+        page.truncated = it->value.GetBool();
+    frames.pop_back();
+    for (const auto& frame : frames)
+        page.alerts.push_back(frame.to_string());
+    return page;
+}
+
+std::int64_t stream_seq_of(const std::string& alert_json) {
+    rapidjson::Document doc;
+    if (parse_json(alert_json, doc, 64) || !doc.IsObject())
+        return 0;
+    const auto it = doc.FindMember("stream_seq");
+    return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+}
+
+} // namespace wijkwacht::cli
