@@ -24,6 +24,7 @@ struct ReplayOptions {
     bool json = false;
     bool color = false;
     int timeout_ms = 5000;
+    CurveFiles curve;
 };
 
 int run_replay(const ReplayOptions& o) {
@@ -32,7 +33,8 @@ int run_replay(const ReplayOptions& o) {
         endpoint = o.config.empty() ? default_replay_endpoint(PublishConfig{}.endpoint)
                                     : load_config(o.config).publish.replay_endpoint;
     zmq::context_t context(1);
-    ReplayClient client(context, endpoint, std::chrono::milliseconds(o.timeout_ms));
+    ReplayClient client(context, endpoint, std::chrono::milliseconds(o.timeout_ms),
+                        load_client_keys(o.curve));
     std::int64_t after = o.after;
     std::size_t printed = 0;
     for (;;) {
@@ -93,6 +95,7 @@ void add_replay(CLI::App& app, Command& run) {
     cmd->add_option("--timeout", o->timeout_ms, "milliseconds to wait for the daemon's answer")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    add_curve_options(*cmd, o->curve);
     cmd->callback([o, &run] {
         o->color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
         run = [o] {

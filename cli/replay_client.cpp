@@ -8,8 +8,9 @@
 namespace wijkwacht::cli {
 
 ReplayClient::ReplayClient(zmq::context_t& context, std::string endpoint,
-                           std::chrono::milliseconds timeout)
-    : m_context(context), m_endpoint(std::move(endpoint)), m_timeout(timeout) {}
+                           std::chrono::milliseconds timeout, std::optional<ClientKeys> keys)
+    : m_context(context), m_endpoint(std::move(endpoint)), m_timeout(timeout),
+      m_keys(std::move(keys)) {}
 
 Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t after,
                                        std::size_t limit) {
@@ -30,14 +31,17 @@ Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t a
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::rcvtimeo, static_cast<int>(m_timeout.count()));
     socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64} * 1024 * 1024);
+    if (m_keys)
+        make_curve_client(socket, *m_keys);
     socket.connect(m_endpoint);
     socket.send(zmq::buffer(std::string_view(buffer.GetString(), buffer.GetSize())),
                 zmq::send_flags::none);
     std::vector<zmq::message_t> frames;
     if (!zmq::recv_multipart(socket, std::back_inserter(frames)))
         return transient_failure(fmt::format("no answer from the replay endpoint {} within {} ms "
-                                             "(is wijkwachtd running, and is this its "
-                                             "publish.replay_endpoint?)",
+                                             "(is wijkwachtd running, is this its "
+                                             "publish.replay_endpoint, and does it know your "
+                                             "key?)",
                                              m_endpoint, m_timeout.count()));
     rapidjson::Document last;
     if (frames.empty() || parse_json(frames.back().to_string_view(), last, 8) || !last.IsObject())

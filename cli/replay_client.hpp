@@ -4,12 +4,15 @@
 // multipart reply, with a timeout so a daemon that is not there is reported
 // rather than waited for.
 
+#include "cli/curve_client.hpp"
+
 #include <wijkwacht/error.hpp>
 
 #include <zmq.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +27,8 @@ struct ReplayPage {
 
 class ReplayClient {
 public:
-    ReplayClient(zmq::context_t& context, std::string endpoint, std::chrono::milliseconds timeout);
+    ReplayClient(zmq::context_t& context, std::string endpoint, std::chrono::milliseconds timeout,
+                 std::optional<ClientKeys> keys = std::nullopt);
 
     // Alerts of `stream` after `after`, at most `limit` (the daemon caps it).
     Result<ReplayPage> fetch(const std::string& stream, std::int64_t after, std::size_t limit);
@@ -35,6 +39,7 @@ private:
     zmq::context_t& m_context;
     std::string m_endpoint;
     std::chrono::milliseconds m_timeout;
+    std::optional<ClientKeys> m_keys;
 };
 
 // The stream_seq of an Alert JSON, or 0.

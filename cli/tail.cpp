@@ -1,6 +1,7 @@
 // wijkwacht tail: follow streams live; fill gaps from the replay endpoint;
 // resume where the last run stopped.
 #include "cli/commands.hpp"
+#include "cli/curve_client.hpp"
 #include "cli/format.hpp"
 #include "cli/replay_client.hpp"
 #include "core/json_util.hpp"
@@ -42,6 +43,7 @@ struct TailOptions {
     std::optional<std::int64_t> since_seq;
     long count = 0;
     int timeout_ms = 5000;
+    CurveFiles curve;
 };
 
 // Where --resume keeps the last sequence seen per stream, per endpoint:
@@ -112,12 +114,15 @@ void save_position(const std::filesystem::path& file, const Position& p) {
 
 class Tail {
 public:
-    explicit Tail(TailOptions o)
-        : m_o(std::move(o)), m_socket(m_context, zmq::socket_type::sub),
-          m_replay(m_context, m_o.replay_endpoint, std::chrono::milliseconds(m_o.timeout_ms)) {}
+    Tail(TailOptions o, std::optional<ClientKeys> keys)
+        : m_o(std::move(o)), m_keys(std::move(keys)), m_socket(m_context, zmq::socket_type::sub),
+          m_replay(m_context, m_o.replay_endpoint, std::chrono::milliseconds(m_o.timeout_ms),
+                   m_keys) {}
 
     int run() {
         m_socket.set(zmq::sockopt::linger, 0);
+        if (m_keys)
+            make_curve_client(m_socket, *m_keys);
         for (const auto& stream : m_o.streams)
             m_socket.set(zmq::sockopt::subscribe, stream);
         // Subscribe first, then replay: what is published meanwhile waits
@@ -306,6 +311,7 @@ private:
     }
 
     TailOptions m_o;
+    std::optional<ClientKeys> m_keys;
     zmq::context_t m_context{1};
     zmq::socket_t m_socket;
     ReplayClient m_replay;
@@ -327,7 +333,8 @@ int run_tail(TailOptions o) {
         o.streams = {"all"};
     std::signal(SIGINT, [](int) { g_interrupted = true; });
     std::signal(SIGTERM, [](int) { g_interrupted = true; });
-    return Tail(std::move(o)).run();
+    auto keys = load_client_keys(o.curve);
+    return Tail(std::move(o), std::move(keys)).run();
 }
 
 } // namespace
@@ -356,6 +363,7 @@ void add_tail(CLI::App& app, Command& run) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     cmd->add_option("-n,--count", o->count, "exit after this many alerts (0: never)");
+    add_curve_options(*cmd, o->curve);
     cmd->callback([o, &run] {
         o->color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
         run = [o] {

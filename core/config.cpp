@@ -183,9 +183,12 @@ void check_zmq_endpoint(Reader& in, const toml::node& n, const std::string& key,
                  fmt::format("\"{}\" is not a ZeroMQ tcp:// or ipc:// endpoint", endpoint));
 }
 
-void read_publish(Reader& in, const toml::table& table, Config& config,
-                  std::optional<toml::source_region>& endpoint_region,
-                  std::optional<toml::source_region>& replay_region) {
+// Where [publish] keys were set, for errors found after the whole file.
+struct PublishRegions {
+    std::optional<toml::source_region> endpoint, replay, secret, authorized;
+};
+
+void read_publish(Reader& in, const toml::table& table, Config& config, PublishRegions& regions) {
     auto& p = config.publish;
     in.walk(table, "publish",
             {
@@ -193,14 +196,14 @@ void read_publish(Reader& in, const toml::table& table, Config& config,
                  [&](const toml::node& n, const std::string& k) {
                      if (in.string(n, k, p.endpoint)) {
                          check_zmq_endpoint(in, n, k, p.endpoint);
-                         endpoint_region = n.source();
+                         regions.endpoint = n.source();
                      }
                  }},
                 {"replay_endpoint",
                  [&](const toml::node& n, const std::string& k) {
                      if (in.string(n, k, p.replay_endpoint)) {
                          check_zmq_endpoint(in, n, k, p.replay_endpoint);
-                         replay_region = n.source();
+                         regions.replay = n.source();
                      }
                  }},
                 {"heartbeat",
@@ -217,16 +220,14 @@ void read_publish(Reader& in, const toml::table& table, Config& config,
                      std::string s;
                      if (in.string(n, k, s))
                          p.server_secret_key = in.path(s);
-                     in.warn(n.source(), k,
-                             "accepted, but CURVE is not built in this version yet: endpoints "
-                             "must be loopback (or allow_plaintext = true)");
+                     regions.secret = n.source();
                  }},
                 {"authorized_keys",
                  [&](const toml::node& n, const std::string& k) {
                      std::string s;
                      if (in.string(n, k, s))
                          p.authorized_keys = in.path(s);
-                     in.warn(n.source(), k, k_not_yet);
+                     regions.authorized = n.source();
                  }},
                 {"allow_plaintext",
                  [&](const toml::node& n, const std::string& k) {
@@ -449,7 +450,7 @@ Config parse_config(std::string_view text, const fs::path& file) {
     Config config;
     config.file = file;
     config.daemon.user_agent = default_user_agent();
-    std::optional<toml::source_region> endpoint_region, replay_region;
+    PublishRegions regions;
 
     // [daemon] first: allow_plain_http decides how source URLs are checked.
     if (const auto* daemon = root.get("daemon")) {
@@ -467,7 +468,7 @@ Config parse_config(std::string_view text, const fs::path& file) {
             {"publish",
              [&](const toml::node& n, const std::string& k) {
                  if (const auto* t = n.as_table())
-                     read_publish(in, *t, config, endpoint_region, replay_region);
+                     read_publish(in, *t, config, regions);
                  else
                      in.error(n.source(), k, "expects a [publish] table");
              }},
@@ -490,19 +491,27 @@ Config parse_config(std::string_view text, const fs::path& file) {
 
     if (config.publish.replay_endpoint.empty())
         config.publish.replay_endpoint = default_replay_endpoint(config.publish.endpoint);
-    // CURVE is not built yet, so anything off loopback would be plaintext.
-    for (const auto* endpoint : {&config.publish.endpoint, &config.publish.replay_endpoint}) {
+    const auto& publish = config.publish;
+    if (publish.server_secret_key && !publish.authorized_keys)
+        in.error(regions.secret.value_or(root.source()), "publish.authorized_keys",
+                 "is required with server_secret_key: a directory of the staff's public keys "
+                 "(NAME.key files from `wijkwacht keygen`)");
+    if (publish.authorized_keys && !publish.server_secret_key)
+        in.error(regions.authorized.value_or(root.source()), "publish.authorized_keys",
+                 "has no effect without server_secret_key, which turns CURVE on");
+    // Off loopback, alerts travel encrypted, or plaintext by explicit consent.
+    for (const auto* endpoint : {&publish.endpoint, &publish.replay_endpoint}) {
         const auto host = zmq_endpoint_host(*endpoint);
-        if (host && !is_loopback_host(*host) && !config.publish.allow_plaintext) {
-            const auto region =
-                (endpoint == &config.publish.endpoint || !replay_region ? endpoint_region
-                                                                        : replay_region)
-                    .value_or(root.source());
+        if (host && !is_loopback_host(*host) && !publish.curve() && !publish.allow_plaintext) {
+            const auto region = (endpoint == &publish.endpoint || !regions.replay ? regions.endpoint
+                                                                                  : regions.replay)
+                                    .value_or(root.source());
             in.error(region,
-                     endpoint == &config.publish.endpoint ? "publish.endpoint"
-                                                          : "publish.replay_endpoint",
+                     endpoint == &publish.endpoint ? "publish.endpoint" : "publish.replay_endpoint",
                      fmt::format("\"{}\" is not loopback and would carry alerts unencrypted; "
-                                 "bind to 127.0.0.1 or set publish.allow_plaintext = true",
+                                 "bind to 127.0.0.1, turn CURVE on with "
+                                 "publish.server_secret_key, or set publish.allow_plaintext = "
+                                 "true",
                                  *endpoint));
         }
     }

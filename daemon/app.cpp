@@ -29,6 +29,16 @@ std::set<std::string> stream_names(const Config& config) {
     return names;
 }
 
+std::unique_ptr<ZapHandler> zap_handler(zmq::context_t& context, const PublishConfig& publish) {
+    if (!publish.curve())
+        return nullptr;
+    auto keys = load_authorized_keys(publish);
+    if (keys.empty())
+        log::warning("curve", "{} holds no .key file: nobody can subscribe yet",
+                     publish.authorized_keys->string());
+    return std::make_unique<ZapHandler>(context, std::move(keys));
+}
+
 constexpr int k_max_pages_per_cycle = 10;
 constexpr std::size_t k_max_in_flight = 64; // requests handed to libcurl at once
 constexpr auto k_max_backoff = std::chrono::milliseconds(std::chrono::hours(1));
@@ -68,20 +78,23 @@ struct App::Source {
 App::App(Config config, RuleSet rules, AppOptions options)
     : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
       m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_zmq(1),
-      m_journal(m_config.daemon.state_dir), m_publisher(m_zmq, m_config.publish),
+      m_curve(load_server_key(m_config.publish)), m_zap(zap_handler(m_zmq, m_config.publish)),
+      m_journal(m_config.daemon.state_dir),
+      m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
       m_http(m_io, http_options(m_config)), m_random(std::random_device{}()) {
     if (!m_options.once)
-        m_replay = std::make_unique<ReplayServer>(m_zmq, m_config.publish.replay_endpoint,
-                                                  m_config.daemon.state_dir, m_journal.epoch(),
-                                                  stream_names(m_config));
+        m_replay = std::make_unique<ReplayServer>(
+            m_zmq, m_config.publish.replay_endpoint, m_config.daemon.state_dir, m_journal.epoch(),
+            stream_names(m_config), m_curve ? &*m_curve : nullptr);
 }
 
 App::~App() = default;
 
 int App::run() {
-    log::notice("daemon", "wijkwachtd {} publishing on {}{}, journal {} (epoch {})",
+    log::notice("daemon", "wijkwachtd {} publishing on {}{}{}, journal {} (epoch {})",
                 WIJKWACHT_VERSION, m_publisher.endpoint(),
                 m_replay ? ", replay on " + m_replay->endpoint() : std::string(),
+                m_curve ? " with CURVE (key " + m_curve->public_key + ")" : std::string(),
                 (m_config.daemon.state_dir / "state.db").string(), m_journal.epoch());
     for (const auto& warning : m_config.warnings)
         log::warning("config", "{}", warning);
@@ -371,12 +384,18 @@ void App::reload() {
             log::warning("config", "{}", warning);
         if (next.publish.endpoint != m_config.publish.endpoint ||
             next.publish.replay_endpoint != m_config.publish.replay_endpoint ||
+            next.publish.server_secret_key != m_config.publish.server_secret_key ||
+            next.publish.authorized_keys != m_config.publish.authorized_keys ||
             next.daemon.state_dir != m_config.daemon.state_dir ||
             next.daemon.user_agent != m_config.daemon.user_agent ||
             next.daemon.allow_plain_http != m_config.daemon.allow_plain_http)
             log::warning("daemon", "changes to [daemon] and [publish] take effect at restart");
         next.publish = m_config.publish;
         next.daemon = m_config.daemon;
+        // The key directory is re-read too; a bad key file rejects the reload.
+        std::optional<std::map<std::string, std::string>> keys;
+        if (m_zap)
+            keys = load_authorized_keys(m_config.publish);
         // Swap atomically: retire the old runners, start the new ones.
         for (auto& source : m_sources) {
             source->retired = true;
@@ -387,6 +406,10 @@ void App::reload() {
         if (m_replay)
             m_replay->set_streams(stream_names(m_config));
         m_rules = std::move(rules);
+        if (keys) {
+            log::notice("curve", "{} authorized key(s)", keys->size());
+            m_zap->set_keys(std::move(*keys));
+        }
         start_sources();
         log::notice("daemon", "reloaded: {} source(s), {} stream(s), {} rule(s)", m_sources.size(),
                     m_config.streams.size(), m_rules.enabled_count());

@@ -8,6 +8,7 @@
 #include "daemon/journal.hpp"
 #include "daemon/publisher.hpp"
 #include "daemon/replay.hpp"
+#include "daemon/zap.hpp"
 
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/connector.hpp>
@@ -58,6 +59,7 @@ private:
     void arm_watchdog();
     void wait_signals();
     void reload();
+    void reload_keys();
     void stop(std::string_view why);
     void notify_status();
     void ops_event(std::string_view source, std::string_view state, std::string_view reason);
@@ -71,6 +73,8 @@ private:
     boost::asio::steady_timer m_heartbeat;
     boost::asio::steady_timer m_watchdog;
     zmq::context_t m_zmq;
+    std::optional<CurveCertificate> m_curve; // the server's keys, when CURVE is on
+    std::unique_ptr<ZapHandler> m_zap;       // bound before any CURVE socket
     Journal m_journal;
     Publisher m_publisher;
     std::unique_ptr<ReplayServer> m_replay; // not with --once

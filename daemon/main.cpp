@@ -1,5 +1,6 @@
 // wijkwachtd: the daemon. Thin: parse arguments, load config and rules, run.
 #include "daemon/app.hpp"
+#include "daemon/zap.hpp"
 
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
@@ -20,8 +21,8 @@ namespace {
 void print_summary(const Config& config, const RuleSet& rules) {
     fmt::print("{}: OK\n", config.file.string());
     fmt::print("  state_dir  {}\n", config.daemon.state_dir.string());
-    fmt::print("  publish    {} (heartbeat {})\n", config.publish.endpoint,
-               format_duration(config.publish.heartbeat));
+    fmt::print("  publish    {} (heartbeat {}), replay {}\n", config.publish.endpoint,
+               format_duration(config.publish.heartbeat), config.publish.replay_endpoint);
     fmt::print("  sources    {}\n", config.sources.size());
     for (const auto& s : config.sources) {
         const std::string target =
@@ -74,9 +75,15 @@ int main(int argc, char** argv) {
         Config config = load_config(config_file);
         RuleSet rules = RuleSet::load(config.daemon.rules);
         if (check) {
+            // The CURVE key files are configuration too.
+            const auto server = load_server_key(config.publish);
+            const auto keys = load_authorized_keys(config.publish);
             for (const auto& warning : config.warnings)
                 fmt::print(stderr, "warning: {}\n", warning);
             print_summary(config, rules);
+            if (server)
+                fmt::print("  curve      on, server key {}, {} authorized key(s)\n",
+                           server->public_key, keys.size());
             return 0;
         }
         if (rules.enabled_count() == 0)

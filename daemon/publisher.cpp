@@ -1,6 +1,7 @@
 #include "daemon/publisher.hpp"
 
 #include "core/json_util.hpp"
+#include "daemon/zap.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
@@ -10,10 +11,13 @@
 
 namespace wijkwacht {
 
-Publisher::Publisher(zmq::context_t& context, const PublishConfig& config)
+Publisher::Publisher(zmq::context_t& context, const PublishConfig& config,
+                     const CurveCertificate* curve)
     : m_socket(context, zmq::socket_type::pub), m_endpoint(config.endpoint) {
     m_socket.set(zmq::sockopt::sndhwm, 100000);
     m_socket.set(zmq::sockopt::linger, 2000);
+    if (curve)
+        make_curve_server(m_socket, *curve);
     try {
         m_socket.bind(m_endpoint);
     } catch (const zmq::error_t& e) {

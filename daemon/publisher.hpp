@@ -5,6 +5,8 @@
 // subscriber loses messages at the high-water mark and recovers them by
 // sequence number, never by holding back everyone else.
 
+#include "core/curve.hpp"
+
 #include <wijkwacht/config.hpp>
 
 #include <zmq.hpp>
@@ -17,8 +19,10 @@ namespace wijkwacht {
 
 class Publisher {
 public:
-    // Binds publish.endpoint. Throws Error naming the endpoint.
-    Publisher(zmq::context_t& context, const PublishConfig& config);
+    // Binds publish.endpoint, as a CURVE server when `curve` is given.
+    // Throws Error naming the endpoint.
+    Publisher(zmq::context_t& context, const PublishConfig& config,
+              const CurveCertificate* curve = nullptr);
 
     // False when the message could not be queued.
     bool send(std::string_view stream, std::string_view body);

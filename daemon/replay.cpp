@@ -1,6 +1,7 @@
 #include "daemon/replay.hpp"
 
 #include "core/json_util.hpp"
+#include "daemon/zap.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
@@ -86,13 +87,15 @@ std::vector<std::string> replay_answer(JournalReader& journal, std::string_view 
 
 ReplayServer::ReplayServer(zmq::context_t& context, const std::string& endpoint,
                            const std::filesystem::path& state_dir, std::string epoch,
-                           std::set<std::string> streams)
+                           std::set<std::string> streams, const CurveCertificate* curve)
     : m_socket(context, zmq::socket_type::router), m_wake(context, zmq::socket_type::pair),
       m_wake_sender(context, zmq::socket_type::pair), m_endpoint(endpoint), m_journal(state_dir),
       m_epoch(std::move(epoch)), m_streams(std::move(streams)) {
     m_socket.set(zmq::sockopt::linger, 0);
     m_socket.set(zmq::sockopt::sndhwm, 10000);
     m_socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64 * 1024});
+    if (curve)
+        make_curve_server(m_socket, *curve);
     try {
         m_socket.bind(endpoint);
     } catch (const zmq::error_t& e) {

@@ -5,6 +5,7 @@
 // the live PUB stream left. It runs on its own thread with its own read-only
 // journal connection: a large replay never delays polling or publishing.
 
+#include "core/curve.hpp"
 #include "daemon/journal.hpp"
 
 #include <zmq.hpp>
@@ -33,10 +34,11 @@ std::vector<std::string> replay_answer(JournalReader& journal, std::string_view 
 
 class ReplayServer {
 public:
-    // Binds `endpoint` and starts serving. Throws Error naming the endpoint.
+    // Binds `endpoint` (a CURVE server when `curve` is given) and starts
+    // serving. Throws Error naming the endpoint.
     ReplayServer(zmq::context_t& context, const std::string& endpoint,
                  const std::filesystem::path& state_dir, std::string epoch,
-                 std::set<std::string> streams);
+                 std::set<std::string> streams, const CurveCertificate* curve = nullptr);
     ~ReplayServer();
     ReplayServer(const ReplayServer&) = delete;
     ReplayServer& operator=(const ReplayServer&) = delete;

@@ -33,6 +33,8 @@ struct PublishConfig {
     std::optional<std::filesystem::path> server_secret_key;
     std::optional<std::filesystem::path> authorized_keys;
     bool allow_plaintext = false;
+    // CURVE is on when a server secret key is configured.
+    bool curve() const { return server_secret_key.has_value(); }
 };
 
 struct MetricsConfig {

@@ -1,0 +1,63 @@
+#pragma once
+
+// CURVE authentication. libzmq's CURVE alone admits anyone who knows the
+// server's public key; it authenticates clients only when a ZAP handler
+// (RFC 27) answers on inproc://zeromq.zap.01 in the same context. This one
+// admits the public keys found in publish.authorized_keys and logs every
+// refusal with the key. It runs on its own thread, so handshakes never wait
+// for the event loop.
+
+#include "core/curve.hpp"
+
+#include <wijkwacht/config.hpp>
+
+#include <zmq.hpp>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace wijkwacht {
+
+class ZapHandler {
+public:
+    // Binds the ZAP endpoint; throws Error if it cannot (the daemon must not
+    // then bind CURVE sockets that would admit anyone).
+    ZapHandler(zmq::context_t& context, std::map<std::string, std::string> keys);
+    ~ZapHandler();
+    ZapHandler(const ZapHandler&) = delete;
+    ZapHandler& operator=(const ZapHandler&) = delete;
+
+    // A new allowlist (public key -> name); applies to new handshakes.
+    void set_keys(std::map<std::string, std::string> keys);
+
+private:
+    void serve();
+    void answer();
+
+    zmq::socket_t m_socket;
+    zmq::socket_t m_wake;
+    zmq::socket_t m_wake_sender;
+    std::mutex m_mutex;
+    std::map<std::string, std::string> m_keys;
+    struct Refusals {
+        std::chrono::steady_clock::time_point logged;
+        std::size_t since_logged = 0;
+    };
+    std::map<std::string, Refusals> m_refusals; // by key, for the log
+
+    std::thread m_thread;
+};
+
+// publish.server_secret_key read, when CURVE is on. Throws ConfigError.
+std::optional<CurveCertificate> load_server_key(const PublishConfig& publish);
+// The keys in publish.authorized_keys (public key -> name). Throws ConfigError.
+std::map<std::string, std::string> load_authorized_keys(const PublishConfig& publish);
+
+// Makes `socket` a CURVE server with `server`'s keys; call before bind.
+void make_curve_server(zmq::socket_t& socket, const CurveCertificate& server);
+
+} // namespace wijkwacht

@@ -1,0 +1,222 @@
+// Black-box tests of CURVE: the real wijkwachtd with keys from the real
+// `wijkwacht keygen`, subscribers with and without an authorized key.
+
+#include "tests/support/http_server.hpp"
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace wijkwacht::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto k_wait = 15s;
+
+int run(const std::vector<std::string>& args, const std::filesystem::path& out) {
+    std::vector<std::string> argv{WIJKWACHT_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process p(argv, {{"NO_COLOR", "1"}}, out);
+    const auto status = p.wait(30s);
+    REQUIRE(status);
+    return *status;
+}
+
+// The value of `name = "…"` in a key file.
+std::string key_in(const std::filesystem::path& file, std::string_view name) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line))
+        if (const auto at = line.find(std::string(name) + " = \""); at != std::string::npos)
+            return line.substr(at + name.size() + 4, 40);
+    FAIL("no " << name << " in " << file);
+    return {};
+}
+
+struct Keys {
+    std::string server_public;
+    std::string public_key;
+    std::string secret_key;
+};
+
+// A SUB socket of the test, CURVE with `keys` when given.
+struct Sub {
+    zmq::context_t context{1};
+    zmq::socket_t socket{context, zmq::socket_type::sub};
+    Sub(const std::string& endpoint, const std::optional<Keys>& keys) {
+        socket.set(zmq::sockopt::linger, 0);
+        if (keys) {
+            socket.set(zmq::sockopt::curve_serverkey, keys->server_public);
+            socket.set(zmq::sockopt::curve_publickey, keys->public_key);
+            socket.set(zmq::sockopt::curve_secretkey, keys->secret_key);
+        }
+        socket.set(zmq::sockopt::subscribe, "");
+        socket.connect(endpoint);
+    }
+    // The next message's JSON, or nothing within `timeout`.
+    std::optional<std::string> next(std::chrono::milliseconds timeout) {
+        zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, timeout) <= 0)
+            return std::nullopt;
+        std::vector<zmq::message_t> frames;
+        REQUIRE(zmq::recv_multipart(socket, std::back_inserter(frames)));
+        return frames.at(1).to_string();
+    }
+};
+
+struct CurveDaemon {
+    TempDir dir;
+    HttpServer server{[](const Request&) {
+        return Reply{200,
+                     {{"Content-Type", "application/rss+xml"}},
+                     "<rss version=\"2.0\"><channel><title>W</title><item><guid>https://w."
+                     "example/1</guid><title>Inbraak Kerkstraat</title></item></channel></rss>"};
+    }};
+    std::filesystem::path keys = dir.path() / "keys";
+    std::filesystem::path authorized = dir.path() / "authorized.d";
+    std::filesystem::path config = dir.path() / "w.toml";
+    std::filesystem::path log = dir.path() / "daemon.log";
+    std::string endpoint = "ipc://" + (dir.path() / "pub.sock").string();
+    std::string replay = "ipc://" + (dir.path() / "replay.sock").string();
+    NotifySocket notify{dir.path() / "notify.sock"};
+    std::unique_ptr<Process> process;
+
+    CurveDaemon() {
+        for (const auto* name : {"server", "alice", "mallory"})
+            REQUIRE(run({"keygen", keys.string(), name}, dir.path() / "keygen.txt") == 0);
+        std::filesystem::create_directories(authorized);
+        std::filesystem::copy_file(keys / "alice.key", authorized / "alice.key");
+        write_text(dir.path() / "rules.toml",
+                   "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = "
+                   "'inbraak'\n");
+        write_text(config, fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
+                                       "[publish]\nendpoint = \"{}\"\nreplay_endpoint = \"{}\"\n"
+                                       "heartbeat = \"200ms\"\nserver_secret_key = \"{}\"\n"
+                                       "authorized_keys = \"{}\"\n"
+                                       "[[source]]\nname = \"w\"\ntype = \"feed\"\nurl = \"{}\"\n"
+                                       "interval = \"1h\"\n",
+                                       endpoint, replay, (keys / "server.key_secret").string(),
+                                       authorized.string(), server.url("/w.xml")));
+    }
+
+    void start() {
+        process = std::make_unique<Process>(
+            std::vector<std::string>{WIJKWACHTD_PATH, "--config", config.string(), "--log-level",
+                                     "info"},
+            std::map<std::string, std::string>{{"NOTIFY_SOCKET", notify.path().string()}}, log);
+        REQUIRE(notify.wait_for("READY=1", k_wait));
+    }
+
+    Keys keys_of(const std::string& name) const {
+        return {key_in(keys / "server.key", "public-key"),
+                key_in(keys / (name + ".key_secret"), "public-key"),
+                key_in(keys / (name + ".key_secret"), "secret-key")};
+    }
+
+    ~CurveDaemon() {
+        if (process) {
+            process->signal(SIGTERM);
+            CHECK(process->wait(10s) == 0);
+        }
+    }
+};
+
+bool is_heartbeat(const std::optional<std::string>& body) {
+    return body && body->find("\"type\":\"heartbeat\"") != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged with the key") {
+    CurveDaemon d;
+    d.start();
+    Sub plain(d.endpoint, std::nullopt);
+    Sub mallory(d.endpoint, d.keys_of("mallory"));
+    Sub alice(d.endpoint, d.keys_of("alice"));
+    // Alice gets the alert and heartbeats (and is named in the log)...
+    int heartbeats = 0;
+    bool alert = false;
+    while (heartbeats < 3 || !alert) {
+        const auto body = alice.next(k_wait);
+        REQUIRE(body);
+        heartbeats += is_heartbeat(body);
+        alert = alert || body->find("\"type\":\"alert\"") != std::string::npos;
+    }
+    // ...while the others, connected before her, got nothing.
+    CHECK_FALSE(plain.next(0ms));
+    CHECK_FALSE(mallory.next(0ms));
+    const auto log = read_text(d.log);
+    CHECK(log.find("admitted alice (" + d.keys_of("alice").public_key + ")") != std::string::npos);
+    CHECK(log.find("refused key " + d.keys_of("mallory").public_key + " from") !=
+          std::string::npos);
+    CHECK(log.find("with CURVE (key " + d.keys_of("server").public_key) != std::string::npos);
+    CHECK(log.find(d.keys_of("server").secret_key) == std::string::npos);
+
+    // The tools connect with the staff member's key, to both sockets.
+    const auto out = d.dir.path() / "tool.txt";
+    const std::vector<std::string> alice_keys{"--server-key", (d.keys / "server.key").string(),
+                                              "--key", (d.keys / "alice.key_secret").string()};
+    std::vector<std::string> args{"replay", "--endpoint", d.replay, "--stream", "all", "--json"};
+    args.insert(args.end(), alice_keys.begin(), alice_keys.end());
+    CHECK(run(args, out) == 0);
+    CHECK(read_text(out).find("\"Inbraak Kerkstraat\"") != std::string::npos);
+    args = {"tail",   "--endpoint", d.endpoint,    "--replay-endpoint",
+            d.replay, "--json",     "--since-seq", "0",
+            "-n",     "1"};
+    args.insert(args.end(), alice_keys.begin(), alice_keys.end());
+    CHECK(run(args, out) == 0);
+    CHECK(read_text(out).find("\"Inbraak Kerkstraat\"") != std::string::npos);
+    // Without a key the replay endpoint does not answer.
+    CHECK(run({"replay", "--endpoint", d.replay, "--stream", "all", "--timeout", "500"}, out) == 1);
+    CHECK(read_text(out).find("does it know your key?") != std::string::npos);
+    // Half a key pair is a usage error.
+    CHECK(run({"replay", "--endpoint", d.replay, "--stream", "all", "--server-key",
+               (d.keys / "server.key").string()},
+              out) == 2);
+    CHECK(read_text(out).find("CURVE needs both --server-key") != std::string::npos);
+
+    // SIGHUP re-reads the key directory: mallory's next connection is
+    // admitted (a refused one is closed for good by libzmq).
+    std::filesystem::copy_file(d.keys / "mallory.key", d.authorized / "mallory.key");
+    d.process->signal(SIGHUP);
+    REQUIRE(d.notify.wait_for("READY=1", k_wait));
+    Sub again(d.endpoint, d.keys_of("mallory"));
+    CHECK(is_heartbeat(again.next(k_wait)));
+    CHECK_FALSE(plain.next(0ms));
+}
+
+TEST_CASE("CURVE key problems stop the daemon at start with a clear error") {
+    CurveDaemon d;
+    const auto out = d.dir.path() / "start.txt";
+    const auto start = [&] {
+        Process p({WIJKWACHTD_PATH, "--config", d.config.string()}, {}, out);
+        const auto status = p.wait(30s);
+        REQUIRE(status);
+        return *status;
+    };
+    ::chmod((d.keys / "server.key_secret").c_str(), 0644);
+    CHECK(start() == 2);
+    CHECK(read_text(out).find("server.key_secret: a secret key must be readable by its owner "
+                              "only (mode 0644; chmod 600 it)") != std::string::npos);
+    ::chmod((d.keys / "server.key_secret").c_str(), 0600);
+
+    write_text(d.authorized / "broken.key", "curve\n    public-key = \"short\"\n");
+    CHECK(start() == 2);
+    CHECK(read_text(out).find("broken.key:2: public-key is not a 40-character Z85 key") !=
+          std::string::npos);
+    std::filesystem::remove(d.authorized / "broken.key");
+
+    // --check reads the keys too.
+    Process check({WIJKWACHTD_PATH, "--config", d.config.string(), "--check"}, {}, out);
+    CHECK(check.wait(30s) == 0);
+    CHECK(read_text(out).find("curve      on, server key " + d.keys_of("server").public_key +
+                              ", 1 authorized key(s)") != std::string::npos);
+}
