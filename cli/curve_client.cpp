@@ -2,6 +2,11 @@
 
 #include <wijkwacht/config.hpp>
 
+#include <fmt/format.h>
+#include <zmq_addon.hpp>
+
+#include <cstring>
+
 namespace wijkwacht::cli {
 
 void add_curve_options(CLI::App& command, CurveFiles& files) {
@@ -35,6 +40,42 @@ void make_curve_client(zmq::socket_t& socket, const ClientKeys& keys) {
     socket.set(zmq::sockopt::curve_serverkey, keys.server_public);
     socket.set(zmq::sockopt::curve_publickey, keys.own.public_key);
     socket.set(zmq::sockopt::curve_secretkey, keys.own.secret_key);
+}
+
+HandshakeWatch::HandshakeWatch(zmq::context_t& context, zmq::socket_t& watched,
+                               std::string endpoint, bool with_keys)
+    : m_monitor(context, zmq::socket_type::pair), m_endpoint(std::move(endpoint)),
+      m_with_keys(with_keys) {
+    const std::string address = fmt::format("inproc://handshake-{}", static_cast<void*>(this));
+    if (zmq_socket_monitor(watched.handle(), address.c_str(),
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        throw zmq::error_t();
+    m_monitor.set(zmq::sockopt::linger, 0);
+    m_monitor.connect(address);
+}
+
+std::optional<std::string> HandshakeWatch::failure() {
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(m_monitor, std::back_inserter(frames), zmq::recv_flags::dontwait) ||
+        frames.empty() || frames[0].size() < 6)
+        return std::nullopt;
+    std::uint16_t event = 0;
+    std::uint32_t value = 0;
+    std::memcpy(&event, frames[0].data(), sizeof event);
+    std::memcpy(&value, static_cast<const char*>(frames[0].data()) + 2, sizeof value);
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return fmt::format("{} refused your key (status {}): send your NAME.key to the "
+                           "daemon's operator for publish.authorized_keys",
+                           m_endpoint, value);
+    if (m_with_keys)
+        return fmt::format("the CURVE handshake with {} failed: is --server-key the daemon's "
+                           "server.key, and does the daemon use CURVE?",
+                           m_endpoint);
+    return fmt::format("the handshake with {} failed: the daemon probably requires CURVE; "
+                       "connect with --server-key and --key",
+                       m_endpoint);
 }
 
 } // namespace wijkwacht::cli

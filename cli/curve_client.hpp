@@ -32,4 +32,22 @@ std::optional<ClientKeys> load_client_keys(const CurveFiles& files);
 // Makes `socket` a CURVE client of the daemon; call before connect.
 void make_curve_client(zmq::socket_t& socket, const ClientKeys& keys);
 
+// Watches the handshakes of a socket (start it before connect), so a
+// refused key is reported instead of waited on in silence.
+class HandshakeWatch {
+public:
+    HandshakeWatch(zmq::context_t& context, zmq::socket_t& watched, std::string endpoint,
+                   bool with_keys);
+    // For zmq::poll beside the watched socket.
+    zmq::socket_t& socket() { return m_monitor; }
+    // After the monitor socket polled readable: why a handshake failed, or
+    // nothing for other events.
+    std::optional<std::string> failure();
+
+private:
+    zmq::socket_t m_monitor;
+    std::string m_endpoint;
+    bool m_with_keys;
+};
+
 } // namespace wijkwacht::cli

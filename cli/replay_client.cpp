@@ -29,15 +29,29 @@ Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t a
     // waiting for the reply that never came.
     zmq::socket_t socket(m_context, zmq::socket_type::req);
     socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::rcvtimeo, static_cast<int>(m_timeout.count()));
     socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64} * 1024 * 1024);
     if (m_keys)
         make_curve_client(socket, *m_keys);
+    HandshakeWatch watch(m_context, socket, m_endpoint, m_keys.has_value());
     socket.connect(m_endpoint);
     socket.send(zmq::buffer(std::string_view(buffer.GetString(), buffer.GetSize())),
                 zmq::send_flags::none);
+    // The reply, a refused handshake, or the timeout, whichever comes first.
+    const auto deadline = std::chrono::steady_clock::now() + m_timeout;
+    zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0},
+                               {static_cast<void*>(watch.socket()), 0, ZMQ_POLLIN, 0}};
+    while (!(items[0].revents & ZMQ_POLLIN)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left <= std::chrono::milliseconds(0) || zmq::poll(items, 2, left) == 0)
+            break;
+        if (items[1].revents & ZMQ_POLLIN)
+            if (auto why = watch.failure())
+                return permanent_failure(std::move(*why));
+    }
     std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(socket, std::back_inserter(frames)))
+    if (!(items[0].revents & ZMQ_POLLIN) ||
+        !zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
         return transient_failure(fmt::format("no answer from the replay endpoint {} within {} ms "
                                              "(is wijkwachtd running, is this its "
                                              "publish.replay_endpoint, and does it know your "

@@ -127,6 +127,7 @@ public:
             m_socket.set(zmq::sockopt::subscribe, stream);
         // Subscribe first, then replay: what is published meanwhile waits
         // in the socket, and what is shown twice is skipped by number.
+        m_watch.emplace(m_context, m_socket, m_o.endpoint, m_keys.has_value());
         m_socket.connect(m_o.endpoint);
         if (!m_o.json)
             fmt::print(stderr, "wijkwacht tail: following {} on {} (Ctrl-C stops)\n",
@@ -141,8 +142,7 @@ public:
         for (const auto& stream : m_o.streams)
             if (m_position.last.count(stream) && !done())
                 fill(stream);
-        follow();
-        return 0;
+        return follow();
     }
 
 private:
@@ -242,16 +242,22 @@ private:
         }
     }
 
-    void follow() {
-        zmq::pollitem_t items[] = {{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0}};
+    int follow() {
+        zmq::pollitem_t items[] = {{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0},
+                                   {static_cast<void*>(m_watch->socket()), 0, ZMQ_POLLIN, 0}};
         while (!done()) {
             try {
-                zmq::poll(items, 1, std::chrono::milliseconds(250));
+                zmq::poll(items, 2, std::chrono::milliseconds(250));
             } catch (const zmq::error_t& e) {
                 if (e.num() == EINTR)
                     continue;
                 throw;
             }
+            if (items[1].revents & ZMQ_POLLIN)
+                if (const auto why = m_watch->failure()) {
+                    fmt::print(stderr, "wijkwacht tail: {}\n", *why);
+                    return 1;
+                }
             if (!(items[0].revents & ZMQ_POLLIN))
                 continue;
             std::vector<zmq::message_t> frames;
@@ -265,6 +271,7 @@ private:
             }
             on_message(frames[0].to_string(), frames[1].to_string());
         }
+        return 0;
     }
 
     void on_message(const std::string& stream, const std::string& body) {
@@ -317,6 +324,7 @@ private:
     ReplayClient m_replay;
     Position m_position;
     std::optional<std::filesystem::path> m_file;
+    std::optional<HandshakeWatch> m_watch;
     long m_printed = 0;
 };
 

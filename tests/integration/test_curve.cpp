@@ -174,9 +174,24 @@ TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged w
     args.insert(args.end(), alice_keys.begin(), alice_keys.end());
     CHECK(run(args, out) == 0);
     CHECK(read_text(out).find("\"Inbraak Kerkstraat\"") != std::string::npos);
-    // Without a key the replay endpoint does not answer.
-    CHECK(run({"replay", "--endpoint", d.replay, "--stream", "all", "--timeout", "500"}, out) == 1);
-    CHECK(read_text(out).find("does it know your key?") != std::string::npos);
+    // Without a key, or with one it does not know, the daemon refuses the
+    // handshake, and the tools say so instead of waiting in silence.
+    CHECK(run({"replay", "--endpoint", d.replay, "--stream", "all"}, out) == 1);
+    CHECK(read_text(out).find("the daemon probably requires CURVE; connect with --server-key "
+                              "and --key") != std::string::npos);
+    const std::vector<std::string> mallory_keys{"--server-key", (d.keys / "server.key").string(),
+                                                "--key", (d.keys / "mallory.key_secret").string()};
+    args = {"replay", "--endpoint", d.replay, "--stream", "all"};
+    args.insert(args.end(), mallory_keys.begin(), mallory_keys.end());
+    CHECK(run(args, out) == 1);
+    CHECK(read_text(out).find(d.replay + " refused your key (status 400)") != std::string::npos);
+    args = {"tail", "--endpoint", d.endpoint, "--replay-endpoint", d.replay};
+    args.insert(args.end(), mallory_keys.begin(), mallory_keys.end());
+    CHECK(run(args, out) == 1);
+    CHECK(read_text(out).find(d.endpoint + " refused your key (status 400): send your NAME.key") !=
+          std::string::npos);
+    CHECK(run({"tail", "--endpoint", d.endpoint}, out) == 1);
+    CHECK(read_text(out).find("requires CURVE") != std::string::npos);
     // Half a key pair is a usage error.
     CHECK(run({"replay", "--endpoint", d.replay, "--stream", "all", "--server-key",
                (d.keys / "server.key").string()},

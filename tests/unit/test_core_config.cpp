@@ -191,6 +191,16 @@ TEST_CASE("publishing off loopback needs explicit plaintext consent") {
                    "allow_plaintext = true\n")
               .empty());
     CHECK(problems("[publish]\nendpoint = \"ipc:///run/wijkwacht/pub\"\n").empty());
+    // CURVE makes any endpoint acceptable; it needs both key settings.
+    CHECK(problems("[publish]\nendpoint = \"tcp://0.0.0.0:7750\"\n"
+                   "server_secret_key = \"keys/server.key_secret\"\n"
+                   "authorized_keys = \"keys/authorized.d\"\n")
+              .empty());
+    CHECK(has_problem("[publish]\nserver_secret_key = \"k\"\n",
+                      "w.toml:2: publish.authorized_keys: is required with server_secret_key"));
+    CHECK(has_problem("[publish]\nauthorized_keys = \"d\"\n",
+                      "w.toml:2: publish.authorized_keys: has no effect without "
+                      "server_secret_key"));
 }
 
 TEST_CASE("the replay endpoint follows the publish endpoint unless configured") {
