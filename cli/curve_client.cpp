@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <zmq_addon.hpp>
 
+#include <atomic>
 #include <cstring>
 
 namespace wijkwacht::cli {
@@ -46,7 +47,10 @@ HandshakeWatch::HandshakeWatch(zmq::context_t& context, zmq::socket_t& watched,
                                std::string endpoint, bool with_keys)
     : m_monitor(context, zmq::socket_type::pair), m_endpoint(std::move(endpoint)),
       m_with_keys(with_keys) {
-    const std::string address = fmt::format("inproc://handshake-{}", static_cast<void*>(this));
+    // A fresh address each time: a closed socket's inproc endpoint is
+    // released asynchronously.
+    static std::atomic<unsigned> counter{0};
+    const std::string address = fmt::format("inproc://handshake-{}", ++counter);
     if (zmq_socket_monitor(watched.handle(), address.c_str(),
                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
