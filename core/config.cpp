@@ -156,9 +156,13 @@ void read_daemon(Reader& in, const toml::table& table, Config& config) {
                  }},
                 {"retention",
                  [&](const toml::node& n, const std::string& k) {
-                     if (const auto v = in.duration(n, k))
-                         d.retention = std::chrono::duration_cast<std::chrono::seconds>(*v);
-                     in.warn(n.source(), k, k_not_yet);
+                     if (const auto v = in.duration(n, k)) {
+                         if (*v < std::chrono::hours(1))
+                             in.error(n.source(), k,
+                                      "must be at least 1h (subscribers replay from what is kept)");
+                         else
+                             d.retention = std::chrono::duration_cast<std::chrono::seconds>(*v);
+                     }
                  }},
                 {"allow_plain_http",
                  [&](const toml::node& n, const std::string& k) {

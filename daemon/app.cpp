@@ -77,9 +77,9 @@ struct App::Source {
 
 App::App(Config config, RuleSet rules, AppOptions options)
     : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
-      m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_zmq(1),
-      m_curve(load_server_key(m_config.publish)), m_zap(zap_handler(m_zmq, m_config.publish)),
-      m_journal(m_config.daemon.state_dir),
+      m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_purge(m_io),
+      m_zmq(1), m_curve(load_server_key(m_config.publish)),
+      m_zap(zap_handler(m_zmq, m_config.publish)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
       m_http(m_io, http_options(m_config)), m_random(std::random_device{}()) {
     if (!m_options.once)
@@ -100,11 +100,13 @@ int App::run() {
         log::warning("config", "{}", warning);
     // Alerts committed by an earlier run but not yet published go out first.
     publish_pending();
+    purge();
     start_sources();
     wait_signals();
     if (!m_options.once) {
         arm_heartbeat();
         arm_watchdog();
+        arm_purge();
     }
     sd_notify(0, "READY=1");
     notify_status();
@@ -334,6 +336,33 @@ void App::send_heartbeats() {
     }
 }
 
+void App::purge() {
+    std::set<std::string> sources;
+    for (const auto& source : m_config.sources)
+        sources.insert(source.name);
+    try {
+        const auto purged = m_journal.purge(m_config.daemon.retention, sources);
+        if (purged.alerts > 0 || purged.seen > 0)
+            log::notice("journal", "purged {} alert(s) and {} seen post id(s) older than {}",
+                        purged.alerts, purged.seen, format_duration(m_config.daemon.retention));
+    } catch (const std::exception& e) {
+        log::error("journal", "purge failed (retried later): {}", e.what());
+    }
+}
+
+void App::arm_purge() {
+    // Often enough that nothing lingers much past the retention.
+    const auto every =
+        std::clamp<std::chrono::milliseconds>(m_config.daemon.retention / 24, 1min, 1h);
+    m_purge.expires_after(every);
+    m_purge.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || m_stopping)
+            return;
+        purge();
+        arm_purge();
+    });
+}
+
 void App::arm_heartbeat() {
     m_heartbeat.expires_after(m_config.publish.heartbeat);
     m_heartbeat.async_wait([this](const boost::system::error_code& ec) {
@@ -436,6 +465,7 @@ void App::stop(std::string_view why) {
     m_http.cancel_all();
     m_heartbeat.cancel();
     m_watchdog.cancel();
+    m_purge.cancel();
     m_signals.cancel();
 }
 

@@ -57,6 +57,8 @@ private:
     void send_heartbeats();
     void arm_heartbeat();
     void arm_watchdog();
+    void purge();
+    void arm_purge();
     void wait_signals();
     void reload();
     void reload_keys();
@@ -72,6 +74,7 @@ private:
     boost::asio::signal_set m_signals;
     boost::asio::steady_timer m_heartbeat;
     boost::asio::steady_timer m_watchdog;
+    boost::asio::steady_timer m_purge;
     zmq::context_t m_zmq;
     std::optional<CurveCertificate> m_curve; // the server's keys, when CURVE is on
     std::unique_ptr<ZapHandler> m_zap;       // bound before any CURVE socket

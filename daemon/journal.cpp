@@ -67,6 +67,13 @@ CREATE TABLE IF NOT EXISTS deliveries(
     created INTEGER NOT NULL,
     PRIMARY KEY(stream, stream_seq));
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(seq) WHERE published = 0;
+CREATE TABLE IF NOT EXISTS current(
+    source TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    post_id TEXT NOT NULL,
+    PRIMARY KEY(platform, post_id, source)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS current_by_source ON current(source);
+CREATE INDEX IF NOT EXISTS deliveries_by_seq ON deliveries(seq);
 )sql");
     sql::Transaction txn(m_db);
     sql::Statement get(m_db, "SELECT value FROM meta WHERE key = ?");
@@ -130,8 +137,14 @@ CommitStats Journal::commit(const std::string& source, const SourceState& state,
                                   "RETURNING last_seq");
     sql::Statement deliver(m_db, "INSERT INTO deliveries(stream, stream_seq, seq, body, created) "
                                  "VALUES (?, ?, ?, ?, ?)");
+    // What the source carries now: never purged from `seen` while it does.
+    sql::Statement forget(m_db, "DELETE FROM current WHERE source = ?");
+    forget.bind(1, source).run();
+    sql::Statement carry(
+        m_db, "INSERT OR IGNORE INTO current(source, platform, post_id) VALUES (?, ?, ?)");
     const auto now = unix_now();
     for (const Post& post : posts) {
+        carry.bind(1, source).bind(2, post.platform).bind(3, post.id).run();
         mark.bind(1, post.platform).bind(2, post.id).bind(3, source).bind(4, now).run();
         if (m_db.changes() == 0)
             continue; // seen before, by this source or another
@@ -178,6 +191,33 @@ void Journal::mark_published(const std::vector<Delivery>& deliveries) {
     for (const auto& d : deliveries)
         q.bind(1, d.stream).bind(2, d.stream_seq).run();
     txn.commit();
+}
+
+PurgeStats Journal::purge(std::chrono::seconds retention, const std::set<std::string>& sources) {
+    const std::int64_t cutoff = unix_now() - retention.count();
+    PurgeStats stats;
+    sql::Transaction txn(m_db);
+    // What sources no longer configured carried protects nothing.
+    m_db.exec("CREATE TEMP TABLE IF NOT EXISTS configured(name TEXT PRIMARY KEY)");
+    m_db.exec("DELETE FROM configured");
+    sql::Statement add(m_db, "INSERT OR IGNORE INTO configured(name) VALUES (?)");
+    for (const auto& name : sources)
+        add.bind(1, name).run();
+    m_db.exec("DELETE FROM current WHERE source NOT IN (SELECT name FROM configured)");
+    sql::Statement seen(m_db, "DELETE FROM seen WHERE first_seen < ? AND NOT EXISTS (SELECT 1 "
+                              "FROM current c WHERE c.platform = seen.platform AND c.post_id = "
+                              "seen.post_id)");
+    seen.bind(1, cutoff).run();
+    stats.seen = static_cast<std::size_t>(m_db.changes());
+    // Published deliveries only: what is not yet out is never thrown away.
+    sql::Statement deliveries(m_db, "DELETE FROM deliveries WHERE published = 1 AND created < ?");
+    deliveries.bind(1, cutoff).run();
+    m_db.exec("DELETE FROM alerts WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = "
+              "alerts.seq)");
+    stats.alerts = static_cast<std::size_t>(m_db.changes());
+    m_db.exec("DROP TABLE configured");
+    txn.commit();
+    return stats;
 }
 
 std::map<std::string, std::int64_t> Journal::stream_heads() {

@@ -1,8 +1,9 @@
 #pragma once
 
 // The state journal (SQLite in state_dir): per-source cursors and HTTP
-// validators, the ids of posts already seen, and every alert with its
-// per-stream sequence number. A flagged post is committed together with
+// validators, the ids of posts already seen (and which ones each source's
+// latest response carried), and every alert with its per-stream sequence
+// number. A flagged post is committed together with
 // its source's new cursor and seen ids in one transaction, before it is
 // published; deliveries not yet published are published at start.
 
@@ -10,10 +11,12 @@
 
 #include <wijkwacht/post.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,11 @@ struct Delivery {
     std::string stream;
     std::int64_t stream_seq = 0;
     std::string body; // Alert JSON
+};
+
+struct PurgeStats {
+    std::size_t alerts = 0; // alerts whose every delivery was purged
+    std::size_t seen = 0;   // ids of posts no source carries any more
 };
 
 struct CommitStats {
@@ -65,6 +73,12 @@ public:
 
     std::vector<Delivery> unpublished(std::size_t limit);
     void mark_published(const std::vector<Delivery>& deliveries);
+
+    // Purges (daemon.retention) published alerts older than `retention`, and
+    // the seen ids of posts first seen before then that no configured
+    // source's latest response carries. Stream sequence numbers are kept:
+    // they never restart. Throws Error.
+    PurgeStats purge(std::chrono::seconds retention, const std::set<std::string>& sources);
 
     // The newest stream_seq of every stream that has one.
     std::map<std::string, std::int64_t> stream_heads();

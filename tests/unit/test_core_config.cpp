@@ -89,11 +89,7 @@ TEST_CASE("a full config loads into typed sections") {
     REQUIRE(c.streams.size() == 2);
     CHECK(c.streams[0].name == "all");
     CHECK(c.streams[1].min_severity == Severity::medium);
-    // retention's feature is not built yet: accepted with a warning
-    CHECK(std::any_of(c.warnings.begin(), c.warnings.end(), [](const std::string& w) {
-        return w.find("w.toml:6: daemon.retention: accepted, but has no effect") !=
-               std::string::npos;
-    }));
+    CHECK(c.warnings.empty());
 }
 
 TEST_CASE("defaults apply when sections are absent") {
@@ -217,6 +213,12 @@ TEST_CASE("the replay endpoint follows the publish endpoint unless configured") 
               .publish.replay_endpoint == "ipc:///run/r");
     CHECK(has_problem("[publish]\nreplay_endpoint = \"tcp://0.0.0.0:7751\"\n",
                       "w.toml:2: publish.replay_endpoint: \"tcp://0.0.0.0:7751\" is not loopback"));
+}
+
+TEST_CASE("retention is at least an hour") {
+    CHECK(has_problem("[daemon]\nretention = \"10m\"\n",
+                      "w.toml:2: daemon.retention: must be at least 1h"));
+    CHECK(problems("[daemon]\nretention = \"1h\"\n").empty());
 }
 
 TEST_CASE("stream errors") {

@@ -202,3 +202,52 @@ TEST_CASE("a reader needs an existing journal") {
     TempDir dir;
     CHECK_THROWS_AS(JournalReader(dir.path() / "nowhere"), Error);
 }
+
+TEST_CASE("purging keeps what is unpublished, recent, or still carried by a source") {
+    TempDir dir;
+    Journal j(dir.path());
+    const auto count = [&](const char* sql) {
+        sql::Database db(dir.path() / "state.db");
+        sql::Statement q(db, sql);
+        REQUIRE(q.step());
+        return q.integer(0);
+    };
+    const auto age = [&] {
+        sql::Database db(dir.path() / "state.db");
+        db.exec("UPDATE seen SET first_seen = 0; UPDATE deliveries SET created = 0");
+    };
+    j.commit("wijk", {}, {post("a", "inbraak a"), post("b", "inbraak b")}, flag_burglary());
+    j.commit("oud", {}, {post("c", "inbraak c")}, flag_burglary());
+    const std::set<std::string> sources{"wijk"}; // "oud" is no longer configured
+
+    // Nothing is old yet.
+    auto purged = j.purge(std::chrono::hours(1), sources);
+    CHECK(purged.alerts == 0);
+    CHECK(purged.seen == 0);
+
+    age();
+    // Unpublished alerts are never purged.
+    purged = j.purge(std::chrono::hours(1), sources);
+    CHECK(purged.alerts == 0);
+    // c's source is gone, so c is forgotten; a and b are still in wijk's feed.
+    CHECK(purged.seen == 1);
+    j.mark_published(j.unpublished(10));
+    purged = j.purge(std::chrono::hours(1), sources);
+    CHECK(purged.alerts == 3);
+    CHECK(count("SELECT COUNT(*) FROM deliveries") == 0);
+    CHECK(count("SELECT COUNT(*) FROM seen") == 2);
+
+    // wijk's feed now carries only a: b is forgotten, a is still a duplicate.
+    j.commit("wijk", {}, {post("a", "inbraak a")}, flag_burglary());
+    age();
+    purged = j.purge(std::chrono::hours(1), sources);
+    CHECK(purged.seen == 1);
+    const auto again =
+        j.commit("wijk", {}, {post("a", "inbraak a"), post("b", "inbraak b")}, flag_burglary());
+    CHECK(again.new_posts == 1); // b, after the retention: new again
+    CHECK(again.alerts == 1);
+    // Sequence numbers go on where they were.
+    const auto heads = j.stream_heads();
+    CHECK(heads.at("all") == 4);
+    CHECK(count("SELECT MAX(seq) FROM alerts") == 4);
+}
