@@ -29,10 +29,6 @@ public:
     void error(const toml::source_region& region, std::string_view key, std::string_view msg) {
         m_errors.push_back(fmt::format("{}: {}: {}", where(region), key, msg));
     }
-    void warn(const toml::source_region& region, std::string_view key, std::string_view msg) {
-        m_warnings.push_back(fmt::format("{}: {}: {}", where(region), key, msg));
-    }
-
     bool string(const toml::node& node, std::string_view key, std::string& out) {
         if (const auto* value = node.as_string()) {
             out = value->get();
@@ -130,8 +126,6 @@ private:
     std::vector<std::string> m_errors;
     std::vector<std::string> m_warnings;
 };
-
-constexpr std::string_view k_not_yet = "accepted, but has no effect in this version yet";
 
 void read_daemon(Reader& in, const toml::table& table, Config& config) {
     auto& d = config.daemon;
@@ -245,8 +239,12 @@ void read_metrics(Reader& in, const toml::table& table, Config& config) {
             {
                 {"listen",
                  [&](const toml::node& n, const std::string& k) {
-                     in.string(n, k, config.metrics.listen);
-                     in.warn(n.source(), k, k_not_yet);
+                     if (in.string(n, k, config.metrics.listen) &&
+                         !split_listen(config.metrics.listen))
+                         in.error(n.source(), k,
+                                  fmt::format("\"{}\" is not IP:PORT (e.g. 127.0.0.1:9750 or "
+                                              "[::1]:9750)",
+                                              config.metrics.listen));
                  }},
             });
 }

@@ -294,15 +294,18 @@ std::optional<milliseconds> parse_duration(std::string_view text) {
 
 std::string format_duration(milliseconds duration) {
     const auto ms = duration.count();
-    if (ms % 86'400'000 == 0 && ms != 0)
-        return fmt::format("{}d", ms / 86'400'000);
-    if (ms % 3'600'000 == 0 && ms != 0)
-        return fmt::format("{}h", ms / 3'600'000);
-    if (ms % 60'000 == 0 && ms != 0)
-        return fmt::format("{}m", ms / 60'000);
-    if (ms % 1000 == 0)
-        return fmt::format("{}s", ms / 1000);
-    return fmt::format("{}ms", ms);
+    if (ms < 60'000)
+        return ms % 1000 == 0 ? fmt::format("{}s", ms / 1000) : fmt::format("{}ms", ms);
+    // A minute or more: whole seconds, largest units first ("1h10m53s").
+    auto seconds = (ms + 500) / 1000;
+    std::string out;
+    for (const auto& [unit, size] : {std::pair{"d", 86'400LL}, std::pair{"h", 3'600LL},
+                                     std::pair{"m", 60LL}, std::pair{"s", 1LL}})
+        if (seconds >= size) {
+            out += fmt::format("{}{}", seconds / size, unit);
+            seconds %= size;
+        }
+    return out;
 }
 
 } // namespace wijkwacht

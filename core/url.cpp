@@ -106,4 +106,24 @@ std::string default_replay_endpoint(std::string_view publish_endpoint) {
     return endpoint + (endpoint.starts_with("ipc://") ? ".replay" : "-replay");
 }
 
+std::optional<std::pair<std::string, unsigned short>> split_listen(std::string_view listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string_view::npos)
+        return std::nullopt;
+    auto host = listen.substr(0, colon);
+    const auto port = listen.substr(colon + 1);
+    const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+    if (bracketed)
+        host = host.substr(1, host.size() - 2);
+    const bool ip = bracketed ? boost::urls::parse_ipv6_address(host).has_value()
+                              : boost::urls::parse_ipv4_address(host).has_value();
+    if (!ip || port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    const int number = std::stoi(std::string(port));
+    if (number > 65535)
+        return std::nullopt;
+    return std::pair{std::string(host), static_cast<unsigned short>(number)};
+}
+
 } // namespace wijkwacht

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace wijkwacht {
 
@@ -29,6 +30,10 @@ std::string url_encode(std::string_view text);
 
 // The host of a ZeroMQ tcp:// endpoint; nullopt for ipc:// and inproc://.
 std::optional<std::string> zmq_endpoint_host(std::string_view endpoint);
+
+// "127.0.0.1:9750" or "[::1]:9750" as an IP address literal (without
+// brackets) and a port; nullopt if it is not that.
+std::optional<std::pair<std::string, unsigned short>> split_listen(std::string_view listen);
 
 // The replay endpoint that goes with a publish endpoint when none is
 // configured: tcp:// on the next port (port 0 stays 0), ipc:// PATH.replay.

@@ -82,6 +82,13 @@ App::App(Config config, RuleSet rules, AppOptions options)
       m_zap(zap_handler(m_zmq, m_config.publish)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
       m_http(m_io, http_options(m_config)), m_random(std::random_device{}()) {
+    m_started_at = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    if (!m_options.once && !m_config.metrics.listen.empty())
+        m_metrics = std::make_unique<MetricsServer>(
+            m_io, m_config.metrics.listen, [this] { return render_metrics(); },
+            [this] { return health(); });
     if (!m_options.once)
         m_replay = std::make_unique<ReplayServer>(
             m_zmq, m_config.publish.replay_endpoint, m_config.daemon.state_dir, m_journal.epoch(),
@@ -91,9 +98,10 @@ App::App(Config config, RuleSet rules, AppOptions options)
 App::~App() = default;
 
 int App::run() {
-    log::notice("daemon", "wijkwachtd {} publishing on {}{}{}, journal {} (epoch {})",
+    log::notice("daemon", "wijkwachtd {} publishing on {}{}{}{}, journal {} (epoch {})",
                 WIJKWACHT_VERSION, m_publisher.endpoint(),
                 m_replay ? ", replay on " + m_replay->endpoint() : std::string(),
+                m_metrics ? ", metrics on " + m_metrics->url() + "/metrics" : std::string(),
                 m_curve ? " with CURVE (key " + m_curve->public_key + ")" : std::string(),
                 (m_config.daemon.state_dir / "state.db").string(), m_journal.epoch());
     for (const auto& warning : m_config.warnings)
@@ -120,6 +128,7 @@ int App::run() {
 
 void App::start_sources() {
     for (const auto& config : m_config.sources) {
+        m_source_metrics[config.name]; // every source has its series from the start
         auto source = std::make_shared<Source>(m_io, config, make_connector(config));
         source->state = m_journal.source_state(config.name);
         m_sources.push_back(source);
@@ -212,6 +221,7 @@ void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse
     const HttpResponse& response = *result;
     if (response.status == 304) {
         log::debug(component(source->config.name), "not modified");
+        ++m_source_metrics[source->config.name].polls["not-modified"];
         succeeded(*source);
         finished_cycle(source, jitter(source->config.interval, 0.1));
         return;
@@ -232,6 +242,11 @@ void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse
     const CommitStats stats = m_journal.commit(source->config.name, next, parsed->posts,
                                                [this](const Post& post) { return flag(post); });
     source->state = std::move(next);
+    auto& counted = m_source_metrics[source->config.name];
+    ++counted.polls["ok"];
+    counted.posts += stats.posts;
+    counted.new_posts += stats.new_posts;
+    counted.alerts += stats.alerts;
     if (stats.new_posts > 0)
         log::info(component(source->config.name), "{} post(s), {} new, {} alert(s)", stats.posts,
                   stats.new_posts, stats.alerts);
@@ -257,6 +272,11 @@ void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse
 }
 
 void App::succeeded(Source& source) {
+    auto& counted = m_source_metrics[source.config.name];
+    counted.up = true;
+    counted.last_success = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
     if (source.failures > 0) {
         log::notice(component(source.config.name), "recovered after {} failed poll(s)",
                     source.failures);
@@ -268,6 +288,9 @@ void App::succeeded(Source& source) {
 
 void App::failed(const std::shared_ptr<Source>& source, const Failure& failure) {
     ++source->failures;
+    auto& counted = m_source_metrics[source->config.name];
+    ++counted.polls[std::string(to_string(failure.kind))];
+    counted.up = false;
     // Exponential backoff with jitter from the source's interval, at most an
     // hour, never sooner than the server asked.
     const auto base = std::max<std::chrono::milliseconds>(source->config.interval, 1s);
@@ -342,6 +365,8 @@ void App::purge() {
         sources.insert(source.name);
     try {
         const auto purged = m_journal.purge(m_config.daemon.retention, sources);
+        m_purged_alerts += purged.alerts;
+        m_purged_seen += purged.seen;
         if (purged.alerts > 0 || purged.seen > 0)
             log::notice("journal", "purged {} alert(s) and {} seen post id(s) older than {}",
                         purged.alerts, purged.seen, format_duration(m_config.daemon.retention));
@@ -415,12 +440,14 @@ void App::reload() {
             next.publish.replay_endpoint != m_config.publish.replay_endpoint ||
             next.publish.server_secret_key != m_config.publish.server_secret_key ||
             next.publish.authorized_keys != m_config.publish.authorized_keys ||
+            next.metrics.listen != m_config.metrics.listen ||
             next.daemon.state_dir != m_config.daemon.state_dir ||
             next.daemon.user_agent != m_config.daemon.user_agent ||
             next.daemon.allow_plain_http != m_config.daemon.allow_plain_http)
             log::warning("daemon", "changes to [daemon] and [publish] take effect at restart");
         next.publish = m_config.publish;
         next.daemon = m_config.daemon;
+        next.metrics = m_config.metrics;
         // The key directory is re-read too; a bad key file rejects the reload.
         std::optional<std::map<std::string, std::string>> keys;
         if (m_zap)
@@ -435,6 +462,11 @@ void App::reload() {
         if (m_replay)
             m_replay->set_streams(stream_names(m_config));
         m_rules = std::move(rules);
+        std::erase_if(m_source_metrics, [this](const auto& entry) {
+            return std::none_of(m_config.sources.begin(), m_config.sources.end(),
+                                [&](const SourceConfig& s) { return s.name == entry.first; });
+        });
+        ++m_reloads_ok;
         if (keys) {
             log::notice("curve", "{} authorized key(s)", keys->size());
             m_zap->set_keys(std::move(*keys));
@@ -446,9 +478,11 @@ void App::reload() {
         for (const auto& problem : e.problems())
             log::error("config", "{}", problem);
         log::error("daemon", "reload rejected; the previous configuration keeps running");
+        ++m_reloads_rejected;
     } catch (const Error& e) {
         log::error("daemon", "reload rejected: {}; the previous configuration keeps running",
                    e.what());
+        ++m_reloads_rejected;
     }
     sd_notify(0, "READY=1");
     notify_status();
@@ -467,6 +501,8 @@ void App::stop(std::string_view why) {
     m_watchdog.cancel();
     m_purge.cancel();
     m_signals.cancel();
+    if (m_metrics)
+        m_metrics->stop();
 }
 
 void App::notify_status() {
@@ -498,6 +534,82 @@ std::chrono::milliseconds App::jitter(std::chrono::milliseconds base, double spr
     std::uniform_real_distribution<double> factor(1.0 - spread, 1.0 + spread);
     return std::chrono::milliseconds(
         static_cast<std::int64_t>(static_cast<double>(base.count()) * factor(m_random)));
+}
+
+std::string App::render_metrics() {
+    std::string out;
+    const auto metric = [&out](std::string_view name, std::string_view type,
+                               std::string_view help) {
+        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    };
+    const auto per_source = [&](std::string_view name, std::string_view type, std::string_view help,
+                                auto value) {
+        metric(name, type, help);
+        for (const auto& [source, counted] : m_source_metrics)
+            out += fmt::format("{}{{source=\"{}\"}} {}\n", name, prometheus_label(source),
+                               value(counted));
+    };
+    metric("wijkwacht_build_info", "gauge", "The running version.");
+    out += fmt::format("wijkwacht_build_info{{version=\"{}\"}} 1\n", WIJKWACHT_VERSION);
+    metric("wijkwacht_start_time_seconds", "gauge", "When the daemon started, in Unix time.");
+    out += fmt::format("wijkwacht_start_time_seconds {}\n", m_started_at);
+    metric("wijkwacht_sources", "gauge", "Configured sources.");
+    out += fmt::format("wijkwacht_sources {}\n", m_sources.size());
+    metric("wijkwacht_rules_enabled", "gauge", "Enabled rules.");
+    out += fmt::format("wijkwacht_rules_enabled {}\n", m_rules.enabled_count());
+
+    metric("wijkwacht_source_polls_total", "counter",
+           "Finished polls by result: ok, not-modified, transient, rate-limited, permanent.");
+    for (const auto& [source, counted] : m_source_metrics)
+        for (const auto& [result, count] : counted.polls)
+            out += fmt::format("wijkwacht_source_polls_total{{source=\"{}\",result=\"{}\"}} {}\n",
+                               prometheus_label(source), prometheus_label(result), count);
+    per_source("wijkwacht_source_posts_total", "counter", "Posts read.",
+               [](const SourceMetrics& m) { return m.posts; });
+    per_source("wijkwacht_source_new_posts_total", "counter", "Posts not seen before.",
+               [](const SourceMetrics& m) { return m.new_posts; });
+    per_source("wijkwacht_source_alerts_total", "counter", "Alerts flagged.",
+               [](const SourceMetrics& m) { return m.alerts; });
+    per_source("wijkwacht_source_up", "gauge", "1 if the last poll succeeded.",
+               [](const SourceMetrics& m) { return m.up ? 1 : 0; });
+    per_source("wijkwacht_source_last_success_timestamp_seconds", "gauge",
+               "When the last poll succeeded, in Unix time (0: never).",
+               [](const SourceMetrics& m) { return m.last_success; });
+
+    metric("wijkwacht_http_requests_in_flight", "gauge", "HTTP requests running.");
+    out += fmt::format("wijkwacht_http_requests_in_flight {}\n", m_in_flight);
+    metric("wijkwacht_http_requests_queued", "gauge", "Due polls waiting for a request slot.");
+    out += fmt::format("wijkwacht_http_requests_queued {}\n", m_waiting.size());
+
+    metric("wijkwacht_alerts_published_total", "counter", "Alert deliveries published.");
+    out += fmt::format("wijkwacht_alerts_published_total {}\n", m_alerts_published);
+    metric("wijkwacht_stream_seq", "gauge", "The newest stream_seq of each stream.");
+    for (const auto& [stream, seq] : m_journal.stream_heads())
+        out += fmt::format("wijkwacht_stream_seq{{stream=\"{}\"}} {}\n", prometheus_label(stream),
+                           seq);
+    metric("wijkwacht_journal_purged_alerts_total", "counter", "Alerts purged by retention.");
+    out += fmt::format("wijkwacht_journal_purged_alerts_total {}\n", m_purged_alerts);
+    metric("wijkwacht_journal_purged_seen_total", "counter", "Seen post ids purged by retention.");
+    out += fmt::format("wijkwacht_journal_purged_seen_total {}\n", m_purged_seen);
+    metric("wijkwacht_reloads_total", "counter", "SIGHUP reloads by result.");
+    out += fmt::format("wijkwacht_reloads_total{{result=\"ok\"}} {}\n", m_reloads_ok);
+    out += fmt::format("wijkwacht_reloads_total{{result=\"rejected\"}} {}\n", m_reloads_rejected);
+    if (m_zap) {
+        metric("wijkwacht_curve_handshakes_total", "counter", "CURVE handshakes by result.");
+        out += fmt::format("wijkwacht_curve_handshakes_total{{result=\"admitted\"}} {}\n",
+                           m_zap->admitted());
+        out += fmt::format("wijkwacht_curve_handshakes_total{{result=\"refused\"}} {}\n",
+                           m_zap->refused());
+    }
+    return out;
+}
+
+MetricsServer::Health App::health() const {
+    if (m_stopping)
+        return {false, "stopping\n"};
+    const auto failing = std::count_if(m_sources.begin(), m_sources.end(),
+                                       [](const auto& s) { return s->failures > 0; });
+    return {true, fmt::format("ok\nsources {}, failing {}\n", m_sources.size(), failing)};
 }
 
 } // namespace wijkwacht

@@ -6,6 +6,7 @@
 
 #include "connectors/http_client.hpp"
 #include "daemon/journal.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/publisher.hpp"
 #include "daemon/replay.hpp"
 #include "daemon/zap.hpp"
@@ -65,6 +66,8 @@ private:
     void stop(std::string_view why);
     void notify_status();
     void ops_event(std::string_view source, std::string_view state, std::string_view reason);
+    std::string render_metrics();
+    MetricsServer::Health health() const;
     std::chrono::milliseconds jitter(std::chrono::milliseconds base, double spread);
 
     Config m_config;
@@ -97,6 +100,18 @@ private:
     std::size_t m_pending_once = 0;
     std::uint64_t m_alerts_published = 0;
     bool m_stopping = false;
+    // For metrics.listen; per source by name, so they survive a reload.
+    struct SourceMetrics {
+        std::map<std::string, std::uint64_t> polls; // by result
+        std::uint64_t posts = 0, new_posts = 0, alerts = 0;
+        std::int64_t last_success = 0; // unix seconds
+        bool up = false;
+    };
+    std::map<std::string, SourceMetrics> m_source_metrics;
+    std::uint64_t m_reloads_ok = 0, m_reloads_rejected = 0;
+    std::uint64_t m_purged_alerts = 0, m_purged_seen = 0;
+    std::int64_t m_started_at = 0;
+    std::unique_ptr<MetricsServer> m_metrics; // declared last: stops first
 };
 
 } // namespace wijkwacht

@@ -87,6 +87,7 @@ void ZapHandler::answer() {
     if (request[5].to_string_view() != "CURVE" || request.size() != 7 || request[6].size() != 32) {
         log::warning("curve", "refused a {} connection from {}: only CURVE is accepted",
                      request[5].to_string(), address);
+        ++m_refused;
         reply("400", "CURVE required", "");
         return;
     }
@@ -103,10 +104,12 @@ void ZapHandler::answer() {
             name = it->second;
     }
     if (!name.empty()) {
+        ++m_admitted;
         log::info("curve", "admitted {} ({}) from {}", name, key, address);
         reply("200", "OK", name);
         return;
     }
+    ++m_refused;
     // Every refusal is logged; a key hammering away is logged once a minute
     // with the number of refusals in between.
     const auto now = std::chrono::steady_clock::now();

@@ -13,7 +13,9 @@
 
 #include <zmq.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -34,6 +36,9 @@ public:
     // A new allowlist (public key -> name); applies to new handshakes.
     void set_keys(std::map<std::string, std::string> keys);
 
+    std::uint64_t admitted() const { return m_admitted; }
+    std::uint64_t refused() const { return m_refused; }
+
 private:
     void serve();
     void answer();
@@ -49,6 +54,7 @@ private:
     };
     std::map<std::string, Refusals> m_refusals; // by key, for the log
 
+    std::atomic<std::uint64_t> m_admitted{0}, m_refused{0};
     std::thread m_thread;
 };
 

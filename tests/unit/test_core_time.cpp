@@ -50,7 +50,11 @@ TEST_CASE("durations") {
     CHECK_FALSE(parse_duration("5"));
     CHECK_FALSE(parse_duration("5 minutes"));
     CHECK_FALSE(parse_duration("-5s"));
-    CHECK(format_duration(90s) == "90s");
+    CHECK(format_duration(90s) == "1m30s");
     CHECK(format_duration(2min) == "2m");
     CHECK(format_duration(250ms) == "250ms");
+    CHECK(format_duration(45s) == "45s");
+    CHECK(format_duration(4'252'850ms) == "1h10m53s");
+    CHECK(format_duration(std::chrono::hours(24 * 30)) == "30d");
+    CHECK(format_duration(0ms) == "0s");
 }
