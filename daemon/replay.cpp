@@ -88,8 +88,7 @@ std::vector<std::string> replay_answer(JournalReader& journal, std::string_view 
 ReplayServer::ReplayServer(zmq::context_t& context, const std::string& endpoint,
                            const std::filesystem::path& state_dir, std::string epoch,
                            std::set<std::string> streams, const CurveCertificate* curve)
-    : m_socket(context, zmq::socket_type::router), m_wake(context, zmq::socket_type::pair),
-      m_wake_sender(context, zmq::socket_type::pair), m_endpoint(endpoint), m_journal(state_dir),
+    : m_socket(context, zmq::socket_type::router), m_endpoint(endpoint), m_journal(state_dir),
       m_epoch(std::move(epoch)), m_streams(std::move(streams)) {
     m_socket.set(zmq::sockopt::linger, 0);
     m_socket.set(zmq::sockopt::sndhwm, 10000);
@@ -104,51 +103,20 @@ ReplayServer::ReplayServer(zmq::context_t& context, const std::string& endpoint,
                                 endpoint, e.what()));
     }
     m_endpoint = m_socket.get(zmq::sockopt::last_endpoint);
-    const std::string wake = fmt::format("inproc://replay-wake-{}", static_cast<void*>(this));
-    m_wake.bind(wake);
-    m_wake_sender.connect(wake);
-    m_thread = std::thread([this] { serve(); });
+    m_thread = std::make_unique<SocketThread>(context, m_socket, "replay", [this] { answer(); });
 }
 
-ReplayServer::~ReplayServer() {
-    m_wake_sender.send(zmq::str_buffer("stop"), zmq::send_flags::none);
-    m_thread.join();
-}
+ReplayServer::~ReplayServer() = default;
 
 void ReplayServer::set_streams(std::set<std::string> streams) {
     const std::lock_guard lock(m_mutex);
     m_streams = std::move(streams);
 }
 
-void ReplayServer::serve() {
-    zmq::pollitem_t items[] = {{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0},
-                               {static_cast<void*>(m_wake), 0, ZMQ_POLLIN, 0}};
-    for (;;) {
-        try {
-            zmq::poll(items, 2, std::chrono::milliseconds(-1));
-        } catch (const zmq::error_t& e) {
-            if (e.num() == EINTR)
-                continue;
-            log::error("replay", "poll failed: {}", e.what());
-            return;
-        }
-        if (items[1].revents & ZMQ_POLLIN)
-            return;
-        if (!(items[0].revents & ZMQ_POLLIN))
-            continue;
-        std::vector<zmq::message_t> frames;
-        try {
-            if (!zmq::recv_multipart(m_socket, std::back_inserter(frames),
-                                     zmq::recv_flags::dontwait))
-                continue;
-            answer(frames);
-        } catch (const std::exception& e) {
-            log::error("replay", "cannot answer a request: {}", e.what());
-        }
-    }
-}
-
-void ReplayServer::answer(std::vector<zmq::message_t>& frames) {
+void ReplayServer::answer() {
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(m_socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
+        return;
     // ROUTER frames: the peer's identity, the envelope up to an empty
     // delimiter (REQ sends one; a DEALER may not), then the request.
     std::size_t body = 1;

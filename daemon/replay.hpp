@@ -7,17 +7,18 @@
 
 #include "core/curve.hpp"
 #include "daemon/journal.hpp"
+#include "daemon/socket_thread.hpp"
 
 #include <zmq.hpp>
 
 #include <atomic>
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 namespace wijkwacht {
@@ -49,18 +50,15 @@ public:
     const std::string& endpoint() const { return m_endpoint; }
 
 private:
-    void serve();
-    void answer(std::vector<zmq::message_t>& frames);
+    void answer();
 
     zmq::socket_t m_socket;
-    zmq::socket_t m_wake; // closed-loop inproc pair: a message on it means stop
-    zmq::socket_t m_wake_sender;
     std::string m_endpoint;
     JournalReader m_journal;
     std::string m_epoch;
     std::mutex m_mutex;
     std::set<std::string> m_streams;
-    std::thread m_thread;
+    std::unique_ptr<SocketThread> m_thread; // last: stops first
 };
 
 } // namespace wijkwacht

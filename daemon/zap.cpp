@@ -16,8 +16,7 @@ constexpr std::size_t k_refusal_log_keys = 1024;
 } // namespace
 
 ZapHandler::ZapHandler(zmq::context_t& context, std::map<std::string, std::string> keys)
-    : m_socket(context, zmq::socket_type::rep), m_wake(context, zmq::socket_type::pair),
-      m_wake_sender(context, zmq::socket_type::pair), m_keys(std::move(keys)) {
+    : m_socket(context, zmq::socket_type::rep), m_keys(std::move(keys)) {
     m_socket.set(zmq::sockopt::linger, 0);
     try {
         m_socket.bind("inproc://zeromq.zap.01");
@@ -27,39 +26,14 @@ ZapHandler::ZapHandler(zmq::context_t& context, std::map<std::string, std::strin
                                 "would then admit anyone",
                                 e.what()));
     }
-    const std::string wake = fmt::format("inproc://zap-wake-{}", static_cast<void*>(this));
-    m_wake.bind(wake);
-    m_wake_sender.connect(wake);
-    m_thread = std::thread([this] { serve(); });
+    m_thread = std::make_unique<SocketThread>(context, m_socket, "curve", [this] { answer(); });
 }
 
-ZapHandler::~ZapHandler() {
-    m_wake_sender.send(zmq::str_buffer("stop"), zmq::send_flags::none);
-    m_thread.join();
-}
+ZapHandler::~ZapHandler() = default;
 
 void ZapHandler::set_keys(std::map<std::string, std::string> keys) {
     const std::lock_guard lock(m_mutex);
     m_keys = std::move(keys);
-}
-
-void ZapHandler::serve() {
-    zmq::pollitem_t items[] = {{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0},
-                               {static_cast<void*>(m_wake), 0, ZMQ_POLLIN, 0}};
-    for (;;) {
-        try {
-            zmq::poll(items, 2, std::chrono::milliseconds(-1));
-            if (items[1].revents & ZMQ_POLLIN)
-                return;
-            if (items[0].revents & ZMQ_POLLIN)
-                answer();
-        } catch (const zmq::error_t& e) {
-            if (e.num() == EINTR)
-                continue;
-            log::error("curve", "authentication handler: {}", e.what());
-            return;
-        }
-    }
 }
 
 void ZapHandler::answer() {

@@ -8,6 +8,7 @@
 // for the event loop.
 
 #include "core/curve.hpp"
+#include "daemon/socket_thread.hpp"
 
 #include <wijkwacht/config.hpp>
 
@@ -17,10 +18,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace wijkwacht {
 
@@ -40,12 +41,9 @@ public:
     std::uint64_t refused() const { return m_refused; }
 
 private:
-    void serve();
     void answer();
 
     zmq::socket_t m_socket;
-    zmq::socket_t m_wake;
-    zmq::socket_t m_wake_sender;
     std::mutex m_mutex;
     std::map<std::string, std::string> m_keys;
     struct Refusals {
@@ -55,7 +53,7 @@ private:
     std::map<std::string, Refusals> m_refusals; // by key, for the log
 
     std::atomic<std::uint64_t> m_admitted{0}, m_refused{0};
-    std::thread m_thread;
+    std::unique_ptr<SocketThread> m_thread; // last: stops first
 };
 
 // publish.server_secret_key read, when CURVE is on. Throws ConfigError.

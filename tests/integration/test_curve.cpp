@@ -94,9 +94,7 @@ struct CurveDaemon {
             REQUIRE(run({"keygen", keys.string(), name}, dir.path() / "keygen.txt") == 0);
         std::filesystem::create_directories(authorized);
         std::filesystem::copy_file(keys / "alice.key", authorized / "alice.key");
-        write_text(dir.path() / "rules.toml",
-                   "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = "
-                   "'inbraak'\n");
+        write_burglary_rule(dir.path() / "rules.toml");
         write_text(config, fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
                                        "[publish]\nendpoint = \"{}\"\nreplay_endpoint = \"{}\"\n"
                                        "heartbeat = \"200ms\"\nserver_secret_key = \"{}\"\n"

@@ -137,8 +137,7 @@ TEST_CASE("hostile servers fail their own source only, with a reason and bounded
         sources += fmt::format(
             "[[source]]\nname = \"{}\"\ntype = \"feed\"\nurl = \"{}\"\ninterval = \"300ms\"\n\n",
             name, server.url(std::string("/") + name + ".xml"));
-    write_text(dir.path() / "rules.toml",
-               "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = 'inbraak'\n");
+    write_burglary_rule(dir.path() / "rules.toml");
     const std::string endpoint = "ipc://" + (dir.path() / "pub.sock").string();
     write_text(
         dir.path() / "w.toml",

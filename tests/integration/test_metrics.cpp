@@ -69,8 +69,7 @@ TEST_CASE("metrics.listen serves Prometheus metrics and a health check") {
                      "<rss version=\"2.0\"><channel><title>W</title><item><guid>https://w.example/"
                      "1</guid><title>Inbraak Molenweg</title></item></channel></rss>"};
     });
-    write_text(dir.path() / "rules.toml",
-               "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = 'inbraak'\n");
+    write_burglary_rule(dir.path() / "rules.toml");
     write_text(dir.path() / "w.toml",
                fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
                            "[publish]\nendpoint = \"ipc://{}\"\n[metrics]\nlisten = "
@@ -139,8 +138,7 @@ TEST_CASE("metrics.listen serves Prometheus metrics and a health check") {
 
 TEST_CASE("a metrics address that cannot be used stops the daemon at start") {
     TempDir dir;
-    write_text(dir.path() / "rules.toml",
-               "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = 'inbraak'\n");
+    write_burglary_rule(dir.path() / "rules.toml");
     // Hold a port, then ask the daemon for the same one.
     const int held = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};

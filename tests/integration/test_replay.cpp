@@ -61,9 +61,7 @@ struct Daemon {
     std::string epoch;
 
     Daemon() {
-        write_text(dir.path() / "rules.toml",
-                   "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = "
-                   "'inbraak'\n");
+        write_burglary_rule(dir.path() / "rules.toml");
         write_text(config, fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
                                        "[publish]\nendpoint = \"{}\"\nheartbeat = \"200ms\"\n"
                                        "[[source]]\nname = \"wijk\"\ntype = \"feed\"\nurl = "

@@ -37,8 +37,7 @@ TEST_CASE("retention purges old published alerts and ids of posts gone from the 
     HttpServer server([&](const Request&) {
         return Reply{200, {{"Content-Type", "application/rss+xml"}}, feed(with_b)};
     });
-    write_text(dir.path() / "rules.toml",
-               "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = 'inbraak'\n");
+    write_burglary_rule(dir.path() / "rules.toml");
     write_text(dir.path() / "w.toml",
                fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
                            "retention = \"1h\"\n[publish]\nendpoint = \"ipc://{}\"\n"

@@ -65,4 +65,10 @@ private:
 std::string read_text(const std::filesystem::path& file);
 void write_text(const std::filesystem::path& file, const std::string& text);
 
+// The one-rule file the black-box tests flag with: posts saying "inbraak".
+inline void write_burglary_rule(const std::filesystem::path& file) {
+    write_text(file, "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = "
+                     "'inbraak'\n");
+}
+
 } // namespace wijkwacht::test
