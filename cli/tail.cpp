@@ -290,8 +290,12 @@ private:
         if (type == "heartbeat") {
             // A heartbeat ahead of what was shown: the last alerts were lost.
             catch_up(stream, seq);
-            if (!m_position.last.count(stream))
+            if (!m_position.last.count(stream)) {
+                // Where this run starts: a later --resume starts here too.
                 m_position.last[stream] = seq;
+                if (m_file)
+                    save_position(*m_file, m_position);
+            }
             if (m_o.heartbeats) {
                 if (m_o.json)
                     fmt::print("{}\n", body);

@@ -444,7 +444,8 @@ void App::reload() {
             next.daemon.state_dir != m_config.daemon.state_dir ||
             next.daemon.user_agent != m_config.daemon.user_agent ||
             next.daemon.allow_plain_http != m_config.daemon.allow_plain_http)
-            log::warning("daemon", "changes to [daemon] and [publish] take effect at restart");
+            log::warning("daemon",
+                         "changes to [daemon], [publish] and [metrics] take effect at restart");
         next.publish = m_config.publish;
         next.daemon = m_config.daemon;
         next.metrics = m_config.metrics;

@@ -369,3 +369,33 @@ TEST_CASE("tail fetches what a heartbeat says it missed, and warns when it canno
     CHECK(seq_of(*after) == 5);
     CHECK(tail.wait(k_wait) == 0);
 }
+
+TEST_CASE("a --resume run that saw only a heartbeat keeps that place for the next run") {
+    FakeDaemon fake;
+    const std::map<std::string, std::string> env{
+        {"XDG_STATE_HOME", (fake.dir.path() / "xdg").string()}};
+    {
+        Process first({WIJKWACHT_PATH, "tail", "--json", "--heartbeats", "--resume", "--endpoint",
+                       fake.pub_endpoint, "--replay-endpoint", fake.replay_endpoint},
+                      env, {});
+        fake.wait_for_subscriber();
+        fake.publish(R"({"type":"heartbeat","epoch":"e1","stream":"all","stream_seq":5,"at":"x"})");
+        REQUIRE(first.read_line(k_wait)); // the heartbeat, handled
+        first.signal(SIGINT);
+        CHECK(first.wait(k_wait) == 0);
+    }
+    // #6 and #7 come while no tail runs; the next --resume run fetches them.
+    fake.stored[6] = FakeDaemon::alert(6);
+    fake.stored[7] = FakeDaemon::alert(7);
+    Process second({WIJKWACHT_PATH, "tail", "--json", "--resume", "--endpoint", fake.pub_endpoint,
+                    "--replay-endpoint", fake.replay_endpoint, "-n", "2"},
+                   env, {});
+    fake.answer_one();
+    CHECK(parse(fake.requests.at(0))["after"].GetInt64() == 5);
+    for (const std::int64_t want : {6, 7}) {
+        const auto line = second.read_line(k_wait);
+        REQUIRE(line);
+        CHECK(seq_of(*line) == want);
+    }
+    CHECK(second.wait(k_wait) == 0);
+}
