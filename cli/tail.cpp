@@ -9,6 +9,7 @@
 
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/json.hpp>
+#include <wijkwacht/time.hpp>
 
 #include <fmt/format.h>
 #include <zmq.hpp>
@@ -43,6 +44,7 @@ struct TailOptions {
     std::optional<std::int64_t> since_seq;
     long count = 0;
     int timeout_ms = 5000;
+    int silence_ms = 15000;
     CurveFiles curve;
 };
 
@@ -245,9 +247,13 @@ private:
     int follow() {
         zmq::pollitem_t items[] = {{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0},
                                    {static_cast<void*>(m_watch->socket()), 0, ZMQ_POLLIN, 0}};
+        using Clock = std::chrono::steady_clock;
+        const auto silence = std::chrono::milliseconds(m_o.silence_ms);
+        auto heard = Clock::now(); // the last message, or the start
+        bool warned = false;
         while (!done()) {
             try {
-                zmq::poll(items, 2, std::chrono::milliseconds(250));
+                zmq::poll(items, 2, std::chrono::milliseconds(std::min(250, m_o.silence_ms)));
             } catch (const zmq::error_t& e) {
                 if (e.num() == EINTR)
                     continue;
@@ -258,8 +264,23 @@ private:
                     fmt::print(stderr, "wijkwacht tail: {}\n", *why);
                     return 1;
                 }
-            if (!(items[0].revents & ZMQ_POLLIN))
+            if (!(items[0].revents & ZMQ_POLLIN)) {
+                // Every stream has a heartbeat: silence means no daemon.
+                if (!warned && Clock::now() - heard >= silence) {
+                    fmt::print(stderr,
+                               "wijkwacht tail: nothing from {} for {} (a running wijkwachtd "
+                               "sends heartbeats every few seconds): is it running, and is this "
+                               "its publish.endpoint?\n",
+                               m_o.endpoint, format_duration(silence));
+                    warned = true;
+                }
                 continue;
+            }
+            heard = Clock::now();
+            if (warned) {
+                fmt::print(stderr, "wijkwacht tail: {} is sending again\n", m_o.endpoint);
+                warned = false;
+            }
             std::vector<zmq::message_t> frames;
             if (!zmq::recv_multipart(m_socket, std::back_inserter(frames),
                                      zmq::recv_flags::dontwait))
@@ -372,6 +393,11 @@ void add_tail(CLI::App& app, Command& run) {
                   "only warn about missed alerts instead of fetching them");
     cmd->add_option("--timeout", o->timeout_ms,
                     "milliseconds to wait for the replay endpoint's answer")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--silence", o->silence_ms,
+                    "milliseconds without any message (not even a heartbeat) before warning "
+                    "that the daemon seems gone")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     cmd->add_option("-n,--count", o->count, "exit after this many alerts (0: never)");

@@ -13,6 +13,7 @@
 #include <zmq_addon.hpp>
 
 #include <csignal>
+#include <thread>
 
 using namespace wijkwacht::test;
 using namespace std::chrono_literals;
@@ -398,4 +399,24 @@ TEST_CASE("a --resume run that saw only a heartbeat keeps that place for the nex
         CHECK(seq_of(*line) == want);
     }
     CHECK(second.wait(k_wait) == 0);
+}
+
+TEST_CASE("tail says so when nothing, not even a heartbeat, arrives") {
+    FakeDaemon fake;
+    const auto out = fake.dir.path() / "tail.txt";
+    Process tail({WIJKWACHT_PATH, "tail", "--json", "--endpoint", fake.pub_endpoint,
+                  "--replay-endpoint", fake.replay_endpoint, "--silence", "300", "-n", "1"},
+                 {}, out);
+    fake.wait_for_subscriber();
+    // Its only way out is stderr: watch the file until the warning is there.
+    const auto deadline = std::chrono::steady_clock::now() + k_wait;
+    while (read_text(out).find("nothing from " + fake.pub_endpoint + " for 300ms") ==
+               std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    CHECK(read_text(out).find("is it running, and is this its publish.endpoint?") !=
+          std::string::npos);
+    fake.publish(FakeDaemon::alert(1));
+    CHECK(tail.wait(k_wait) == 0);
+    CHECK(read_text(out).find(fake.pub_endpoint + " is sending again") != std::string::npos);
 }
