@@ -122,6 +122,22 @@ TEST_CASE("metrics.listen serves Prometheus metrics and a health check") {
     CHECK(sample(m, R"(wijkwacht_build_info{version="0.1.0"})") == 1);
     CHECK(sample(m, R"(wijkwacht_source_last_success_timestamp_seconds{source="wijk"})") > 1.7e9);
 
+    // An oversized request is cut off; the server carries on.
+    {
+        const int big = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(::connect(big, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        const std::string request =
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(100000, 'a');
+        // The server may close before all of it is written.
+        (void)::send(big, request.data(), request.size(), MSG_NOSIGNAL);
+        char reply[256];
+        timeval wait{10, 0};
+        ::setsockopt(big, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+        const auto got = ::recv(big, reply, sizeof reply, 0);
+        CHECK(got <= 0); // closed (or reset), no answer
+        ::close(big);
+    }
+
     const auto health = get(base + "/healthz");
     CHECK(health.status == 200);
     CHECK(health.body == "ok\nsources 2, failing 1\n");
