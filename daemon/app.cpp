@@ -39,6 +39,11 @@ std::unique_ptr<ZapHandler> zap_handler(zmq::context_t& context, const PublishCo
     return std::make_unique<ZapHandler>(context, std::move(keys));
 }
 
+// Often enough that nothing lingers much past the retention.
+std::chrono::seconds purge_interval(const Config& config) {
+    return std::clamp<std::chrono::seconds>(config.daemon.retention / 24, 1min, 1h);
+}
+
 constexpr int k_max_pages_per_cycle = 10;
 constexpr std::size_t k_max_in_flight = 64; // requests handed to libcurl at once
 constexpr auto k_max_backoff = std::chrono::milliseconds(std::chrono::hours(1));
@@ -108,7 +113,9 @@ int App::run() {
         log::warning("config", "{}", warning);
     // Alerts committed by an earlier run but not yet published go out first.
     publish_pending();
-    purge();
+    // At start only when due: cron runs of --once do not each pay for it.
+    if (m_journal.purge_due(purge_interval(m_config)))
+        purge();
     start_sources();
     wait_signals();
     if (!m_options.once) {
@@ -376,10 +383,7 @@ void App::purge() {
 }
 
 void App::arm_purge() {
-    // Often enough that nothing lingers much past the retention.
-    const auto every =
-        std::clamp<std::chrono::milliseconds>(m_config.daemon.retention / 24, 1min, 1h);
-    m_purge.expires_after(every);
+    m_purge.expires_after(purge_interval(m_config));
     m_purge.async_wait([this](const boost::system::error_code& ec) {
         if (ec || m_stopping)
             return;

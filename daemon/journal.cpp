@@ -71,9 +71,7 @@ CREATE TABLE IF NOT EXISTS current(
     source TEXT NOT NULL,
     platform TEXT NOT NULL,
     post_id TEXT NOT NULL,
-    PRIMARY KEY(platform, post_id, source)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS current_by_source ON current(source);
-CREATE INDEX IF NOT EXISTS deliveries_by_seq ON deliveries(seq);
+    PRIMARY KEY(source, platform, post_id)) WITHOUT ROWID;
 )sql");
     sql::Transaction txn(m_db);
     sql::Statement get(m_db, "SELECT value FROM meta WHERE key = ?");
@@ -193,29 +191,46 @@ void Journal::mark_published(const std::vector<Delivery>& deliveries) {
     txn.commit();
 }
 
+bool Journal::purge_due(std::chrono::seconds every) {
+    sql::Statement q(m_db, "SELECT value FROM meta WHERE key = 'purged_at'");
+    if (!q.step())
+        return true;
+    return unix_now() - std::stoll(q.text(0)) >= every.count();
+}
+
 PurgeStats Journal::purge(std::chrono::seconds retention, const std::set<std::string>& sources) {
-    const std::int64_t cutoff = unix_now() - retention.count();
+    const std::int64_t now = unix_now();
+    const std::int64_t cutoff = now - retention.count();
     PurgeStats stats;
     sql::Transaction txn(m_db);
-    // What sources no longer configured carried protects nothing.
+    // What sources no longer configured carried protects nothing; what the
+    // others carry now is kept (an index of it lives for this purge only,
+    // so polls do not pay for one).
     m_db.exec("CREATE TEMP TABLE IF NOT EXISTS configured(name TEXT PRIMARY KEY)");
     m_db.exec("DELETE FROM configured");
     sql::Statement add(m_db, "INSERT OR IGNORE INTO configured(name) VALUES (?)");
     for (const auto& name : sources)
         add.bind(1, name).run();
     m_db.exec("DELETE FROM current WHERE source NOT IN (SELECT name FROM configured)");
+    m_db.exec("CREATE TEMP TABLE IF NOT EXISTS carried(platform TEXT, post_id TEXT, "
+              "PRIMARY KEY(platform, post_id)) WITHOUT ROWID");
+    m_db.exec("DELETE FROM carried");
+    m_db.exec("INSERT OR IGNORE INTO carried SELECT platform, post_id FROM current");
     sql::Statement seen(m_db, "DELETE FROM seen WHERE first_seen < ? AND NOT EXISTS (SELECT 1 "
-                              "FROM current c WHERE c.platform = seen.platform AND c.post_id = "
+                              "FROM carried c WHERE c.platform = seen.platform AND c.post_id = "
                               "seen.post_id)");
     seen.bind(1, cutoff).run();
     stats.seen = static_cast<std::size_t>(m_db.changes());
     // Published deliveries only: what is not yet out is never thrown away.
     sql::Statement deliveries(m_db, "DELETE FROM deliveries WHERE published = 1 AND created < ?");
     deliveries.bind(1, cutoff).run();
-    m_db.exec("DELETE FROM alerts WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = "
-              "alerts.seq)");
+    m_db.exec("DELETE FROM alerts WHERE seq NOT IN (SELECT seq FROM deliveries)");
     stats.alerts = static_cast<std::size_t>(m_db.changes());
     m_db.exec("DROP TABLE configured");
+    m_db.exec("DROP TABLE carried");
+    sql::Statement mark(m_db, "INSERT INTO meta(key, value) VALUES ('purged_at', ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    mark.bind(1, std::to_string(now)).run();
     txn.commit();
     return stats;
 }

@@ -79,6 +79,8 @@ public:
     // source's latest response carries. Stream sequence numbers are kept:
     // they never restart. Throws Error.
     PurgeStats purge(std::chrono::seconds retention, const std::set<std::string>& sources);
+    // Whether the last purge (by any run on this journal) is `every` ago.
+    bool purge_due(std::chrono::seconds every);
 
     // The newest stream_seq of every stream that has one.
     std::map<std::string, std::int64_t> stream_heads();
