@@ -420,3 +420,28 @@ TEST_CASE("tail says so when nothing, not even a heartbeat, arrives") {
     CHECK(tail.wait(k_wait) == 0);
     CHECK(read_text(out).find(fake.pub_endpoint + " is sending again") != std::string::npos);
 }
+
+TEST_CASE("tail --resume over a reset journal warns and starts the stream over") {
+    FakeDaemon fake;
+    const auto xdg = fake.dir.path() / "xdg";
+    std::string name = "tail-";
+    for (const char c : fake.pub_endpoint)
+        name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    std::filesystem::create_directories(xdg / "wijkwacht");
+    write_text(xdg / "wijkwacht" / (name + ".json"), R"({"epoch":"old","streams":{"all":5}})");
+    fake.stored[1] = FakeDaemon::alert(1);
+    fake.stored[2] = FakeDaemon::alert(2);
+    const auto out = fake.dir.path() / "tail.txt";
+    Process tail({WIJKWACHT_PATH, "tail", "--json", "--resume", "--endpoint", fake.pub_endpoint,
+                  "--replay-endpoint", fake.replay_endpoint, "-n", "2"},
+                 {{"XDG_STATE_HOME", xdg.string()}}, out);
+    fake.answer_one(); // after #5 of the old journal: the epoch gives it away
+    fake.answer_one(); // from the start of the new one
+    CHECK(tail.wait(k_wait) == 0);
+    CHECK(parse(fake.requests.at(0))["after"].GetInt64() == 5);
+    CHECK(parse(fake.requests.at(1))["after"].GetInt64() == 0);
+    const auto text = read_text(out);
+    CHECK(text.find("WARNING: the daemon's journal epoch changed (old -> e1)") !=
+          std::string::npos);
+    CHECK(alert_seqs(text) == std::vector<std::int64_t>{1, 2});
+}
