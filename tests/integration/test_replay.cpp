@@ -201,6 +201,18 @@ TEST_CASE("the replay endpoint hands out a stream's stored alerts after a sequen
     CHECK(error({R"({"stream":"all","since":1})"}) == "unknown request key \"since\"");
     CHECK(error({R"({"stream":"all"})", "extra"}) == "a request is one frame of JSON");
 
+    // A frame over 64 KiB drops that peer's connection, nothing more.
+    {
+        zmq::context_t context(1);
+        zmq::socket_t big(context, zmq::socket_type::dealer);
+        big.set(zmq::sockopt::linger, 0);
+        big.connect(d.replay);
+        big.send(zmq::buffer(std::string(100 * 1024, '{')), zmq::send_flags::none);
+        zmq::message_t none;
+        big.set(zmq::sockopt::rcvtimeo, 300);
+        CHECK_FALSE(big.recv(none));
+    }
+
     // Still serving after the bad requests.
     CHECK(ask(d.replay, {R"({"stream":"all"})"}).size() == 4);
 }
