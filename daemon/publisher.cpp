@@ -16,17 +16,7 @@ Publisher::Publisher(zmq::context_t& context, const PublishConfig& config,
     : m_socket(context, zmq::socket_type::pub), m_endpoint(config.endpoint) {
     m_socket.set(zmq::sockopt::sndhwm, 100000);
     m_socket.set(zmq::sockopt::linger, 2000);
-    if (curve)
-        make_curve_server(m_socket, *curve);
-    try {
-        m_socket.bind(m_endpoint);
-    } catch (const zmq::error_t& e) {
-        throw Error(fmt::format("publish.endpoint {}: cannot bind: {} (is another wijkwachtd "
-                                "running?)",
-                                m_endpoint, e.what()));
-    }
-    // Report the real endpoint when bound to port 0 or a wildcard.
-    m_endpoint = m_socket.get(zmq::sockopt::last_endpoint);
+    m_endpoint = bind_server(m_socket, config.endpoint, "publish.endpoint", curve);
 }
 
 bool Publisher::send(std::string_view stream, std::string_view body) {

@@ -93,16 +93,7 @@ ReplayServer::ReplayServer(zmq::context_t& context, const std::string& endpoint,
     m_socket.set(zmq::sockopt::linger, 0);
     m_socket.set(zmq::sockopt::sndhwm, 10000);
     m_socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64 * 1024});
-    if (curve)
-        make_curve_server(m_socket, *curve);
-    try {
-        m_socket.bind(endpoint);
-    } catch (const zmq::error_t& e) {
-        throw Error(fmt::format("publish.replay_endpoint {}: cannot bind: {} (is another "
-                                "wijkwachtd running?)",
-                                endpoint, e.what()));
-    }
-    m_endpoint = m_socket.get(zmq::sockopt::last_endpoint);
+    m_endpoint = bind_server(m_socket, endpoint, "publish.replay_endpoint", curve);
     m_thread = std::make_unique<SocketThread>(context, m_socket, "replay", [this] { answer(); });
 }
 

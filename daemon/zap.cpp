@@ -131,4 +131,17 @@ void make_curve_server(zmq::socket_t& socket, const CurveCertificate& server) {
     socket.set(zmq::sockopt::zap_domain, "wijkwacht");
 }
 
+std::string bind_server(zmq::socket_t& socket, const std::string& endpoint,
+                        std::string_view setting, const CurveCertificate* curve) {
+    if (curve)
+        make_curve_server(socket, *curve);
+    try {
+        socket.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw Error(fmt::format("{} {}: cannot bind: {} (is another wijkwachtd running?)", setting,
+                                endpoint, e.what()));
+    }
+    return socket.get(zmq::sockopt::last_endpoint);
+}
+
 } // namespace wijkwacht

@@ -64,4 +64,10 @@ std::map<std::string, std::string> load_authorized_keys(const PublishConfig& pub
 // Makes `socket` a CURVE server with `server`'s keys; call before bind.
 void make_curve_server(zmq::socket_t& socket, const CurveCertificate& server);
 
+// Binds a server socket of the daemon (a CURVE server when `curve` is
+// given) and returns where it is bound (the real port when asked for port
+// 0). Throws Error naming the `setting` and the endpoint.
+std::string bind_server(zmq::socket_t& socket, const std::string& endpoint,
+                        std::string_view setting, const CurveCertificate* curve);
+
 } // namespace wijkwacht
