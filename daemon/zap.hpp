@@ -5,7 +5,8 @@
 // (RFC 27) answers on inproc://zeromq.zap.01 in the same context. This one
 // admits the public keys found in publish.authorized_keys and logs every
 // refusal with the key. It runs on its own thread, so handshakes never wait
-// for the event loop.
+// for the event loop. The daemon's server sockets are bound here too, as
+// CURVE servers when CURVE is on.
 
 #include "core/curve.hpp"
 #include "daemon/socket_thread.hpp"
