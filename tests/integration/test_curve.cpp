@@ -13,6 +13,7 @@
 #include <csignal>
 #include <fstream>
 #include <sys/stat.h>
+#include <thread>
 
 using namespace wijkwacht::test;
 using namespace std::chrono_literals;
@@ -151,10 +152,19 @@ TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged w
     // ...while the others, connected before her, got nothing.
     CHECK_FALSE(plain.next(0ms));
     CHECK_FALSE(mallory.next(0ms));
+    // The log is written by the daemon's handler thread: wait for the lines.
+    const auto logged = [&](const std::string& text) {
+        const auto deadline = std::chrono::steady_clock::now() + k_wait;
+        while (read_text(d.log).find(text) == std::string::npos) {
+            if (std::chrono::steady_clock::now() > deadline)
+                return false;
+            std::this_thread::sleep_for(20ms);
+        }
+        return true;
+    };
+    CHECK(logged("admitted alice (" + d.keys_of("alice").public_key + ")"));
+    CHECK(logged("refused key " + d.keys_of("mallory").public_key + " from"));
     const auto log = read_text(d.log);
-    CHECK(log.find("admitted alice (" + d.keys_of("alice").public_key + ")") != std::string::npos);
-    CHECK(log.find("refused key " + d.keys_of("mallory").public_key + " from") !=
-          std::string::npos);
     CHECK(log.find("with CURVE (key " + d.keys_of("server").public_key) != std::string::npos);
     CHECK(log.find(d.keys_of("server").secret_key) == std::string::npos);
 
