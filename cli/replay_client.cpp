@@ -66,9 +66,7 @@ Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t a
     if (type != "end")
         return permanent_failure(fmt::format("{}: a reply without an end frame", m_endpoint));
     ReplayPage page;
-    if (const auto it = last.FindMember("stream_seq");
-        it != last.MemberEnd() && it->value.IsInt64())
-        page.head = it->value.GetInt64();
+    page.head = json_int64(last, "stream_seq").value_or(0);
     page.epoch = json_text(last, "epoch");
     if (const auto it = last.FindMember("truncated"); it != last.MemberEnd() && it->value.IsBool())
         page.truncated = it->value.GetBool();
@@ -80,10 +78,9 @@ Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t a
 
 std::int64_t stream_seq_of(const std::string& alert_json) {
     rapidjson::Document doc;
-    if (parse_json(alert_json, doc, 64) || !doc.IsObject())
+    if (parse_json(alert_json, doc, 64))
         return 0;
-    const auto it = doc.FindMember("stream_seq");
-    return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+    return json_int64(doc, "stream_seq").value_or(0);
 }
 
 } // namespace wijkwacht::cli

@@ -82,8 +82,8 @@ Position load_position(const std::filesystem::path& file) {
         return p;
     }
     p.epoch = json_text(doc, "epoch");
-    if (const auto it = doc.FindMember("streams"); it != doc.MemberEnd() && it->value.IsObject())
-        for (const auto& m : it->value.GetObject())
+    if (const auto* streams = json_object(doc, "streams"))
+        for (const auto& m : streams->GetObject())
             if (m.value.IsInt64())
                 p.last[std::string(as_view(m.name))] = m.value.GetInt64();
     return p;
@@ -304,10 +304,7 @@ private:
         }
         const auto type = json_text(doc, "type");
         note_epoch(json_text(doc, "epoch"));
-        std::int64_t seq = 0;
-        if (const auto it = doc.FindMember("stream_seq");
-            it != doc.MemberEnd() && it->value.IsInt64())
-            seq = it->value.GetInt64();
+        const std::int64_t seq = json_int64(doc, "stream_seq").value_or(0);
         if (type == "heartbeat") {
             // A heartbeat ahead of what was shown: the last alerts were lost.
             catch_up(stream, seq);

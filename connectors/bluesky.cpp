@@ -13,26 +13,12 @@ namespace wijkwacht {
 
 namespace {
 
-const rapidjson::Value* object(const rapidjson::Value& parent, const char* name) {
-    if (!parent.IsObject())
-        return nullptr;
-    const auto it = parent.FindMember(name);
-    return it != parent.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
-}
-
-const rapidjson::Value* array(const rapidjson::Value& parent, const char* name) {
-    if (!parent.IsObject())
-        return nullptr;
-    const auto it = parent.FindMember(name);
-    return it != parent.MemberEnd() && it->value.IsArray() ? &it->value : nullptr;
-}
-
 // Embed views to media: images, video, gallery, external links, and the
 // media of a record-with-media (a quote with pictures).
 void embed_media(const rapidjson::Value& embed, std::vector<Media>& out, int depth = 0) {
     const std::string type = json_text(embed, "$type");
     if (type == "app.bsky.embed.images#view") {
-        if (const auto* images = array(embed, "images"))
+        if (const auto* images = json_array(embed, "images"))
             for (const auto& image : images->GetArray())
                 out.push_back({MediaKind::image, json_text(image, "fullsize"),
                                json_text(image, "thumb"),
@@ -42,18 +28,18 @@ void embed_media(const rapidjson::Value& embed, std::vector<Media>& out, int dep
                        json_text(embed, "thumbnail"),
                        collapse_whitespace(json_text(embed, "alt"))});
     } else if (type == "app.bsky.embed.gallery#view") {
-        if (const auto* items = array(embed, "items"))
+        if (const auto* items = json_array(embed, "items"))
             for (const auto& item : items->GetArray())
                 out.push_back({MediaKind::image, json_text(item, "fullsize"),
                                json_text(item, "thumbnail"),
                                collapse_whitespace(json_text(item, "alt"))});
     } else if (type == "app.bsky.embed.external#view") {
-        if (const auto* external = object(embed, "external"))
+        if (const auto* external = json_object(embed, "external"))
             out.push_back({MediaKind::link, json_text(*external, "uri"),
                            json_text(*external, "thumb"),
                            collapse_whitespace(json_text(*external, "title"))});
     } else if (type == "app.bsky.embed.recordWithMedia#view" && depth == 0) {
-        if (const auto* media = object(embed, "media"))
+        if (const auto* media = json_object(embed, "media"))
             embed_media(*media, out, depth + 1);
     }
     std::erase_if(out, [](const Media& m) { return m.url.empty(); });
@@ -88,18 +74,18 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
     rapidjson::Document doc;
     if (auto error = parse_json(response.body, doc, 128))
         return permanent_failure(fmt::format("not JSON: {}", *error));
-    const auto* feed = array(doc, "feed");
+    const auto* feed = json_array(doc, "feed");
     if (!feed)
         return permanent_failure("expected {\"feed\": [...]} from getAuthorFeed");
     FetchResult result;
     std::optional<SysTime> newest_here, oldest_here;
     for (const auto& item : feed->GetArray()) {
-        const auto* p = object(item, "post");
+        const auto* p = json_object(item, "post");
         if (!p)
             continue;
-        const auto* record = object(*p, "record");
-        const auto* author = object(*p, "author");
-        const auto* reason = object(item, "reason");
+        const auto* record = json_object(*p, "record");
+        const auto* author = json_object(*p, "author");
+        const auto* reason = json_object(item, "reason");
         Post post;
         post.source = m_source.name;
         post.platform = "bluesky";
@@ -121,12 +107,12 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
                           : indexed ? format_rfc3339(*indexed)
                                     : response.fetched_at;
         post.fetched_at = response.fetched_at;
-        if (const auto* langs = array(*record, "langs");
+        if (const auto* langs = json_array(*record, "langs");
             langs && langs->Size() > 0 && (*langs)[0].IsString())
             post.lang = std::string(as_view((*langs)[0]));
-        post.reply = object(*record, "reply") != nullptr;
+        post.reply = json_object(*record, "reply") != nullptr;
         post.repost = reason && json_text(*reason, "$type") == "app.bsky.feed.defs#reasonRepost";
-        if (const auto* embed = object(*p, "embed"))
+        if (const auto* embed = json_object(*p, "embed"))
             embed_media(*embed, post.media);
         post.tags = m_source.tags;
         // Where this item stands in the feed: a repost by when it was reposted.

@@ -349,20 +349,13 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
     if (auto error = parse_json(document, doc, 64))
         return permanent_failure(fmt::format("not well-formed JSON: {}", *error));
     const auto version = json_string(doc, "version");
-    const auto items =
-        doc.IsObject() ? doc.FindMember("items") : rapidjson::Value::ConstMemberIterator();
-    if (!version || !version->starts_with("https://jsonfeed.org/version/") ||
-        items == doc.MemberEnd() || !items->value.IsArray())
+    const auto* items = json_array(doc, "items");
+    if (!version || !version->starts_with("https://jsonfeed.org/version/") || !items)
         return permanent_failure(
             "not a JSON Feed: no \"version\" of jsonfeed.org and \"items\" array");
     const auto author_of = [](const rapidjson::Value& holder, Author& out) {
-        const auto one = holder.FindMember("author");
-        const auto many = holder.FindMember("authors");
-        const rapidjson::Value* a = nullptr;
-        if (many != holder.MemberEnd() && many->value.IsArray() && many->value.Size() > 0)
-            a = &many->value[0];
-        else if (one != holder.MemberEnd())
-            a = &one->value;
+        const auto* many = json_array(holder, "authors");
+        const auto* a = many && !many->Empty() ? &(*many)[0] : json_object(holder, "author");
         if (a && a->IsObject()) {
             out.name = collapse_whitespace(sanitize_utf8(json_text(*a, "name")));
             out.url = json_text(*a, "url");
@@ -372,10 +365,10 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
     author_of(doc, feed_author);
     if (feed_author.name.empty())
         feed_author.name = collapse_whitespace(sanitize_utf8(json_text(doc, "title")));
-    const std::string base =
-        json_text(doc, "feed_url").empty() ? context.base() : json_text(doc, "feed_url");
+    const std::string feed_url = json_text(doc, "feed_url");
+    const std::string base = feed_url.empty() ? context.base() : feed_url;
     std::vector<Post> posts;
-    for (const auto& item : items->value.GetArray()) {
+    for (const auto& item : items->GetArray()) {
         if (!item.IsObject())
             continue;
         if (posts.size() >= k_feed_max_items)
@@ -400,9 +393,8 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
         post.lang = json_text(item, "language");
         if (const auto image = json_text(item, "image"); !image.empty())
             add_media(post, MediaKind::image, resolve_url(base, image));
-        if (const auto attachments = item.FindMember("attachments");
-            attachments != item.MemberEnd() && attachments->value.IsArray())
-            for (const auto& a : attachments->value.GetArray())
+        if (const auto* attachments = json_array(item, "attachments"))
+            for (const auto& a : attachments->GetArray())
                 if (a.IsObject())
                     add_media(post,
                               kind_from(json_text(a, "mime_type"), "").value_or(MediaKind::link),

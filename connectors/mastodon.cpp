@@ -120,9 +120,9 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
         if (!status_id.empty() && mastodon_id_less(newest, status_id))
             newest = status_id;
         // A boost carries the original in "reblog": that is the post.
-        const auto reblog = status.FindMember("reblog");
-        const bool boost = reblog != status.MemberEnd() && reblog->value.IsObject();
-        const rapidjson::Value& s = boost ? reblog->value : status;
+        const auto* reblog = json_object(status, "reblog");
+        const bool boost = reblog != nullptr;
+        const rapidjson::Value& s = boost ? *reblog : status;
         Post post;
         post.source = m_source.name;
         post.platform = "mastodon";
@@ -134,9 +134,8 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
             post.url = post.id;
         post.fetched_at = response.fetched_at;
         post.created_at = timestamp(json_text(s, "created_at"), response.fetched_at);
-        if (const auto account = s.FindMember("account");
-            account != s.MemberEnd() && account->value.IsObject()) {
-            const auto& a = account->value;
+        if (const auto* account = json_object(s, "account")) {
+            const auto& a = *account;
             post.author.handle = json_text(a, "acct");
             if (!post.author.handle.empty() && post.author.handle.find('@') == std::string::npos &&
                 !m_host.empty())
@@ -153,19 +152,17 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
         const auto reply = s.FindMember("in_reply_to_id");
         post.reply = reply != s.MemberEnd() && !reply->value.IsNull();
         post.repost = boost;
-        if (const auto media = s.FindMember("media_attachments");
-            media != s.MemberEnd() && media->value.IsArray())
-            for (const auto& m : media->value.GetArray())
+        if (const auto* media = json_array(s, "media_attachments"))
+            for (const auto& m : media->GetArray())
                 if (m.IsObject())
                     if (auto item = attachment(m); !item.url.empty())
                         post.media.push_back(std::move(item));
-        if (const auto card = s.FindMember("card");
-            card != s.MemberEnd() && card->value.IsObject()) {
+        if (const auto* card = json_object(s, "card")) {
             Media link;
             link.kind = MediaKind::link;
-            link.url = json_text(card->value, "url");
-            link.preview_url = json_text(card->value, "image");
-            link.description = collapse_whitespace(json_text(card->value, "title"));
+            link.url = json_text(*card, "url");
+            link.preview_url = json_text(*card, "image");
+            link.description = collapse_whitespace(json_text(*card, "title"));
             if (!link.url.empty())
                 post.media.push_back(std::move(link));
         }

@@ -63,6 +63,32 @@ std::optional<std::string> parse_json(std::string_view text, rapidjson::Document
     return std::nullopt;
 }
 
+namespace {
+const rapidjson::Value* member(const rapidjson::Value& parent, const char* name) {
+    if (!parent.IsObject())
+        return nullptr;
+    const auto it = parent.FindMember(name);
+    return it == parent.MemberEnd() ? nullptr : &it->value;
+}
+} // namespace
+
+const rapidjson::Value* json_object(const rapidjson::Value& parent, const char* name) {
+    const auto* value = member(parent, name);
+    return value && value->IsObject() ? value : nullptr;
+}
+
+const rapidjson::Value* json_array(const rapidjson::Value& parent, const char* name) {
+    const auto* value = member(parent, name);
+    return value && value->IsArray() ? value : nullptr;
+}
+
+std::optional<std::int64_t> json_int64(const rapidjson::Value& object, const char* name) {
+    const auto* value = member(object, name);
+    if (!value || !value->IsInt64())
+        return std::nullopt;
+    return value->GetInt64();
+}
+
 std::optional<std::string_view> json_string(const rapidjson::Value& object, const char* name) {
     if (!object.IsObject())
         return std::nullopt;

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,13 @@ std::optional<std::string> parse_json(std::string_view text, rapidjson::Document
 
 // The member `name` if it is a string (length-aware: may hold NUL).
 std::optional<std::string_view> json_string(const rapidjson::Value& object, const char* name);
+
+// The member `name` if it is an object, or an array; else nullptr.
+const rapidjson::Value* json_object(const rapidjson::Value& parent, const char* name);
+const rapidjson::Value* json_array(const rapidjson::Value& parent, const char* name);
+
+// The member `name` if it is an integer that fits 64 bits.
+std::optional<std::int64_t> json_int64(const rapidjson::Value& object, const char* name);
 
 // The member `name` if it is a string, else "".
 inline std::string json_text(const rapidjson::Value& object, const char* name) {
