@@ -1,5 +1,6 @@
 // Black-box tests of the wijkwacht tool: rules check/test, poll, keygen.
 
+#include "tests/integration/run_tool.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
@@ -12,21 +13,6 @@ using namespace wijkwacht::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Run {
-    int status;
-    std::string output; // stdout and stderr
-};
-
-Run run(const TempDir& dir, std::vector<std::string> args) {
-    args.insert(args.begin(), WIJKWACHT_PATH);
-    const auto out = dir.path() / "out.txt";
-    std::filesystem::remove(out);
-    Process p(args, {{"NO_COLOR", "1"}}, out);
-    const auto status = p.wait(30s);
-    REQUIRE(status);
-    return {*status, read_text(out)};
-}
 
 constexpr std::string_view k_rules = R"(
 [[rule]]
@@ -46,14 +32,14 @@ query = 'fiets* NEAR/3 gestolen'
 TEST_CASE("rules check: OK, or every error as file:line:col with exit 2") {
     TempDir dir;
     write_text(dir.path() / "good.toml", std::string(k_rules));
-    auto r = run(dir, {"rules", "check", (dir.path() / "good.toml").string()});
+    auto r = run_tool(dir, {"rules", "check", (dir.path() / "good.toml").string()});
     CHECK(r.status == 0);
     CHECK(r.output == "2 rule(s), 2 enabled: OK\n");
 
     write_text(dir.path() / "bad.toml",
                "[[rule]]\nid = \"a\"\ncategory = \"crime.x\"\nquery = 'in* OR x'\n"
                "[[rule]]\nid = \"b\"\ncategory = \"crime.x\"\nquery = 'NOT x'\n");
-    r = run(dir, {"rules", "check", dir.path().string()});
+    r = run_tool(dir, {"rules", "check", dir.path().string()});
     CHECK(r.status == 2);
     const auto bad = (dir.path() / "bad.toml").string();
     CHECK(r.output.find(bad + ":4:10: rule \"a\": \"in*\": a wildcard needs at least 3 letters") !=
@@ -61,9 +47,9 @@ TEST_CASE("rules check: OK, or every error as file:line:col with exit 2") {
     CHECK(r.output.find(bad + ":8:10: rule \"b\": the query only excludes") != std::string::npos);
     CHECK(r.output.find("2 error(s)") != std::string::npos);
 
-    r = run(dir, {"rules", "check"});
+    r = run_tool(dir, {"rules", "check"});
     CHECK(r.status == 2); // usage
-    r = run(dir, {"rules", "check", "/nonexistent.toml"});
+    r = run_tool(dir, {"rules", "check", "/nonexistent.toml"});
     CHECK(r.status == 2);
     CHECK(r.output.find("/nonexistent.toml: cannot open") != std::string::npos);
 }
@@ -81,7 +67,8 @@ TEST_CASE("rules test: flagged posts with rules, terms and highlighted text; --j
                R"({"source":"s","platform":"feed","id":"p3","text":"Mijn fiets is gestolen"})"
                "\n");
     const auto posts = (dir.path() / "posts.jsonl").string();
-    auto r = run(dir, {"rules", "test", "--rules", (dir.path() / "rules.toml").string(), posts});
+    auto r =
+        run_tool(dir, {"rules", "test", "--rules", (dir.path() / "rules.toml").string(), posts});
     CHECK(r.status == 1); // one unreadable line
     CHECK(r.output.find(
               posts + ":1: p1 [high] crime.burglary\n  inbraak (crime.burglary, high): *inbraak*\n"
@@ -91,8 +78,8 @@ TEST_CASE("rules test: flagged posts with rules, terms and highlighted text; --j
     CHECK(r.output.find("  Mijn [fiets] is [gestolen]\n") != std::string::npos);
     CHECK(r.output.find("3 post(s), 2 flagged, 1 unreadable line(s)") != std::string::npos);
 
-    r = run(dir,
-            {"rules", "test", "--json", "--rules", (dir.path() / "rules.toml").string(), posts});
+    r = run_tool(
+        dir, {"rules", "test", "--json", "--rules", (dir.path() / "rules.toml").string(), posts});
     std::size_t alerts = 0;
     for (std::size_t pos = 0;
          (pos = r.output.find("{\"type\":\"alert\"", pos)) != std::string::npos; ++pos)
@@ -119,21 +106,21 @@ TEST_CASE("poll prints one source's posts as Post JSON, without state") {
                            "region = \"noord\" }}\n",
                            server.url("/f.xml")));
     const auto config = (dir.path() / "w.toml").string();
-    auto r = run(dir, {"poll", "--config", config, "w"});
+    auto r = run_tool(dir, {"poll", "--config", config, "w"});
     CHECK(r.status == 0);
     CHECK(r.output.find(R"({"source":"w","platform":"feed","id":"https://w.example/1",)") == 0);
     CHECK(r.output.find(R"("text":"Koffie")") != std::string::npos);
     CHECK(r.output.find(R"("tags":{"region":"noord"})") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir.path() / "state"));
 
-    r = run(dir, {"poll", "--config", config, "w", "--flagged"});
+    r = run_tool(dir, {"poll", "--config", config, "w", "--flagged"});
     CHECK(r.output.find("w.example/1") != std::string::npos);
     CHECK(r.output.find("w.example/2") == std::string::npos);
 
-    r = run(dir, {"poll", "--config", config, "w", "--limit", "1"});
+    r = run_tool(dir, {"poll", "--config", config, "w", "--limit", "1"});
     CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
 
-    r = run(dir, {"poll", "--config", config, "nope"});
+    r = run_tool(dir, {"poll", "--config", config, "nope"});
     CHECK(r.status == 2);
     CHECK(r.output.find("no [[source]] named \"nope\"") != std::string::npos);
 }
@@ -141,7 +128,7 @@ TEST_CASE("poll prints one source's posts as Post JSON, without state") {
 TEST_CASE("keygen writes a CURVE pair in the ZeroMQ certificate format, secret 0600") {
     TempDir dir;
     const auto keys = dir.path() / "keys";
-    auto r = run(dir, {"keygen", keys.string(), "anna"});
+    auto r = run_tool(dir, {"keygen", keys.string(), "anna"});
     CHECK(r.status == 0);
     const auto pub = read_text(keys / "anna.key");
     const auto secret = read_text(keys / "anna.key_secret");
@@ -153,10 +140,10 @@ TEST_CASE("keygen writes a CURVE pair in the ZeroMQ certificate format, secret 0
     REQUIRE(::stat((keys / "anna.key_secret").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 
-    r = run(dir, {"keygen", keys.string(), "anna"});
+    r = run_tool(dir, {"keygen", keys.string(), "anna"});
     CHECK(r.status == 1);
     CHECK(r.output.find("remove it first") != std::string::npos);
-    r = run(dir, {"keygen", keys.string(), "Anna Smit"});
+    r = run_tool(dir, {"keygen", keys.string(), "Anna Smit"});
     CHECK(r.status == 2);
 }
 
@@ -178,15 +165,16 @@ TEST_CASE("rules stats: precision, recall, category accuracy and the posts it ge
         R"({"post":{"id":"6","text":"Koffie"},"label":{"flagged":false,"categories":[]}})"
         "\n");
     const auto labelled = (dir.path() / "labelled.jsonl").string();
-    auto r = run(dir, {"rules", "stats", "--json", "--rules", (dir.path() / "rules.toml").string(),
-                       labelled});
+    auto r = run_tool(dir, {"rules", "stats", "--json", "--rules",
+                            (dir.path() / "rules.toml").string(), labelled});
     CHECK(r.status == 0);
     // flagged: 1 (right), 2 (right, sub-category counts), 3 (false positive), 5 (wrong category);
     // missed: 4
     CHECK(r.output == "{\"posts\":6,\"flagged\":4,\"true_positives\":3,\"false_positives\":1,"
                       "\"false_negatives\":1,\"true_negatives\":1,\"precision\":0.7500,"
                       "\"recall\":0.7500,\"category_accuracy\":0.6667}\n");
-    r = run(dir, {"rules", "stats", "--rules", (dir.path() / "rules.toml").string(), labelled});
+    r = run_tool(dir,
+                 {"rules", "stats", "--rules", (dir.path() / "rules.toml").string(), labelled});
     CHECK(r.output.find("precision          0.750  (3 of 4 flagged posts should be)") !=
           std::string::npos);
     CHECK(r.output.find("false positives:\n  " + labelled +
@@ -197,8 +185,8 @@ TEST_CASE("rules stats: precision, recall, category accuracy and the posts it ge
                         ":5: wanted crime.theft, got crime.burglary") != std::string::npos);
 
     write_text(dir.path() / "bad.jsonl", "{\"post\":{\"id\":\"1\"}}\n");
-    r = run(dir, {"rules", "stats", "--rules", (dir.path() / "rules.toml").string(),
-                  (dir.path() / "bad.jsonl").string()});
+    r = run_tool(dir, {"rules", "stats", "--rules", (dir.path() / "rules.toml").string(),
+                       (dir.path() / "bad.jsonl").string()});
     CHECK(r.status == 1);
     CHECK(r.output.find("bad.jsonl:1: expected {\"post\"") != std::string::npos);
 }

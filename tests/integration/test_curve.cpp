@@ -1,6 +1,7 @@
 // Black-box tests of CURVE: the real wijkwachtd with keys from the real
 // `wijkwacht keygen`, subscribers with and without an authorized key.
 
+#include "tests/integration/run_tool.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
@@ -21,15 +22,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto k_wait = 15s;
-
-int run(const std::vector<std::string>& args, const std::filesystem::path& out) {
-    std::vector<std::string> argv{WIJKWACHT_PATH};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Process p(argv, {{"NO_COLOR", "1"}}, out);
-    const auto status = p.wait(30s);
-    REQUIRE(status);
-    return *status;
-}
 
 // The value of `name = "…"` in a key file.
 std::string key_in(const std::filesystem::path& file, std::string_view name) {
@@ -92,7 +84,7 @@ struct CurveDaemon {
 
     CurveDaemon() {
         for (const auto* name : {"server", "alice", "mallory"})
-            REQUIRE(run({"keygen", keys.string(), name}, dir.path() / "keygen.txt") == 0);
+            REQUIRE(run_tool(dir, {"keygen", keys.string(), name}).status == 0);
         std::filesystem::create_directories(authorized);
         std::filesystem::copy_file(keys / "alice.key", authorized / "alice.key");
         write_burglary_rule(dir.path() / "rules.toml");
@@ -169,42 +161,48 @@ TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged w
     CHECK(log.find(d.keys_of("server").secret_key) == std::string::npos);
 
     // The tools connect with the staff member's key, to both sockets.
-    const auto out = d.dir.path() / "tool.txt";
     const std::vector<std::string> alice_keys{"--server-key", (d.keys / "server.key").string(),
                                               "--key", (d.keys / "alice.key_secret").string()};
+    ToolRun r;
     std::vector<std::string> args{"replay", "--endpoint", d.replay, "--stream", "all", "--json"};
     args.insert(args.end(), alice_keys.begin(), alice_keys.end());
-    CHECK(run(args, out) == 0);
-    CHECK(read_text(out).find("\"Inbraak Kerkstraat\"") != std::string::npos);
+    r = run_tool(d.dir, args);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("\"Inbraak Kerkstraat\"") != std::string::npos);
     args = {"tail",   "--endpoint", d.endpoint,    "--replay-endpoint",
             d.replay, "--json",     "--since-seq", "0",
             "-n",     "1"};
     args.insert(args.end(), alice_keys.begin(), alice_keys.end());
-    CHECK(run(args, out) == 0);
-    CHECK(read_text(out).find("\"Inbraak Kerkstraat\"") != std::string::npos);
+    r = run_tool(d.dir, args);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("\"Inbraak Kerkstraat\"") != std::string::npos);
     // Without a key, or with one it does not know, the daemon refuses the
     // handshake, and the tools say so instead of waiting in silence.
-    CHECK(run({"replay", "--endpoint", d.replay, "--stream", "all"}, out) == 1);
-    CHECK(read_text(out).find("the daemon probably requires CURVE; connect with --server-key "
-                              "and --key") != std::string::npos);
+    r = run_tool(d.dir, {"replay", "--endpoint", d.replay, "--stream", "all"});
+    CHECK(r.status == 1);
+    CHECK(r.output.find("the daemon probably requires CURVE; connect with --server-key "
+                        "and --key") != std::string::npos);
     const std::vector<std::string> mallory_keys{"--server-key", (d.keys / "server.key").string(),
                                                 "--key", (d.keys / "mallory.key_secret").string()};
     args = {"replay", "--endpoint", d.replay, "--stream", "all"};
     args.insert(args.end(), mallory_keys.begin(), mallory_keys.end());
-    CHECK(run(args, out) == 1);
-    CHECK(read_text(out).find(d.replay + " refused your key (status 400)") != std::string::npos);
+    r = run_tool(d.dir, args);
+    CHECK(r.status == 1);
+    CHECK(r.output.find(d.replay + " refused your key (status 400)") != std::string::npos);
     args = {"tail", "--endpoint", d.endpoint, "--replay-endpoint", d.replay};
     args.insert(args.end(), mallory_keys.begin(), mallory_keys.end());
-    CHECK(run(args, out) == 1);
-    CHECK(read_text(out).find(d.endpoint + " refused your key (status 400): send your NAME.key") !=
+    r = run_tool(d.dir, args);
+    CHECK(r.status == 1);
+    CHECK(r.output.find(d.endpoint + " refused your key (status 400): send your NAME.key") !=
           std::string::npos);
-    CHECK(run({"tail", "--endpoint", d.endpoint}, out) == 1);
-    CHECK(read_text(out).find("requires CURVE") != std::string::npos);
+    r = run_tool(d.dir, {"tail", "--endpoint", d.endpoint});
+    CHECK(r.status == 1);
+    CHECK(r.output.find("requires CURVE") != std::string::npos);
     // Half a key pair is a usage error.
-    CHECK(run({"replay", "--endpoint", d.replay, "--stream", "all", "--server-key",
-               (d.keys / "server.key").string()},
-              out) == 2);
-    CHECK(read_text(out).find("CURVE needs both --server-key") != std::string::npos);
+    r = run_tool(d.dir, {"replay", "--endpoint", d.replay, "--stream", "all", "--server-key",
+                         (d.keys / "server.key").string()});
+    CHECK(r.status == 2);
+    CHECK(r.output.find("CURVE needs both --server-key") != std::string::npos);
 
     // SIGHUP re-reads the key directory: mallory's next connection is
     // admitted (a refused one is closed for good by libzmq).

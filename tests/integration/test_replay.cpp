@@ -3,6 +3,7 @@
 // resuming. The gap test plays the daemon's part on real sockets, since a
 // real PUB socket cannot be told to lose a message.
 
+#include "tests/integration/run_tool.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
@@ -121,23 +122,6 @@ std::vector<std::string> ask(const std::string& endpoint, std::vector<std::strin
     return out;
 }
 
-struct Run {
-    int status;
-    std::string output;
-};
-
-Run run(const TempDir& dir, std::vector<std::string> args,
-        std::map<std::string, std::string> env = {}) {
-    args.insert(args.begin(), WIJKWACHT_PATH);
-    const auto out = dir.path() / "out.txt";
-    std::filesystem::remove(out);
-    env.emplace("NO_COLOR", "1");
-    Process p(args, env, out);
-    const auto status = p.wait(30s);
-    REQUIRE(status);
-    return {*status, read_text(out)};
-}
-
 std::vector<std::int64_t> alert_seqs(const std::string& output) {
     std::vector<std::int64_t> seqs;
     std::size_t pos = 0;
@@ -219,28 +203,28 @@ TEST_CASE("the replay endpoint hands out a stream's stored alerts after a sequen
 
 TEST_CASE("wijkwacht replay prints stored alerts; a missing daemon is a clear error") {
     Daemon d;
-    auto r = run(d.dir, {"replay", "--config", d.config.string(), "--stream", "all", "--after", "1",
-                         "--json"});
+    auto r = run_tool(d.dir, {"replay", "--config", d.config.string(), "--stream", "all", "--after",
+                              "1", "--json"});
     CHECK(r.status == 0);
     CHECK(alert_seqs(r.output) == std::vector<std::int64_t>{2, 3});
 
-    r = run(d.dir, {"replay", "--endpoint", d.replay, "--stream", "all", "--limit", "1"});
+    r = run_tool(d.dir, {"replay", "--endpoint", d.replay, "--stream", "all", "--limit", "1"});
     CHECK(r.status == 0);
     CHECK(r.output.find("crime.burglary  [all #1]") != std::string::npos);
     CHECK(r.output.find("[Inbraak] Dorpsstraat") != std::string::npos);
     CHECK(r.output.find("1 alert(s) of all after #0") != std::string::npos);
 
-    r = run(d.dir, {"replay", "--endpoint", d.replay, "--stream", "zuid"});
+    r = run_tool(d.dir, {"replay", "--endpoint", d.replay, "--stream", "zuid"});
     CHECK(r.status == 1);
     CHECK(r.output.find("unknown stream \"zuid\"") != std::string::npos);
 
     const std::string nowhere = "ipc://" + (d.dir.path() / "nobody.sock").string();
-    r = run(d.dir, {"replay", "--endpoint", nowhere, "--stream", "all", "--timeout", "300"});
+    r = run_tool(d.dir, {"replay", "--endpoint", nowhere, "--stream", "all", "--timeout", "300"});
     CHECK(r.status == 1);
     CHECK(r.output.find("no answer from the replay endpoint " + nowhere + " within 300 ms") !=
           std::string::npos);
 
-    r = run(d.dir, {"replay", "--after", "1"});
+    r = run_tool(d.dir, {"replay", "--after", "1"});
     CHECK(r.status == 2); // --stream is required
 }
 
@@ -248,17 +232,17 @@ TEST_CASE("tail --since-seq replays first; tail --resume starts where the last r
     Daemon d;
     const std::map<std::string, std::string> env{
         {"XDG_STATE_HOME", (d.dir.path() / "xdg").string()}};
-    auto r =
-        run(d.dir, {"tail", "--config", d.config.string(), "--json", "--since-seq", "1", "-n", "2"},
-            env);
+    auto r = run_tool(
+        d.dir, {"tail", "--config", d.config.string(), "--json", "--since-seq", "1", "-n", "2"},
+        env);
     CHECK(r.status == 0);
     CHECK(alert_seqs(r.output) == std::vector<std::int64_t>{2, 3});
 
     // A first --resume run shows #1 and #2 and keeps its place...
-    r = run(d.dir,
-            {"tail", "--config", d.config.string(), "--json", "--resume", "--since-seq", "0", "-n",
-             "2"},
-            env);
+    r = run_tool(d.dir,
+                 {"tail", "--config", d.config.string(), "--json", "--resume", "--since-seq", "0",
+                  "-n", "2"},
+                 env);
     CHECK(alert_seqs(r.output) == std::vector<std::int64_t>{1, 2});
     const auto state_dir = d.dir.path() / "xdg" / "wijkwacht";
     REQUIRE(std::filesystem::exists(state_dir));
@@ -266,7 +250,8 @@ TEST_CASE("tail --since-seq replays first; tail --resume starts where the last r
     CHECK(state.find("\"epoch\":\"" + d.epoch + "\"") != std::string::npos);
     CHECK(state.find("\"all\":2") != std::string::npos);
     // ...and the next one starts after #2.
-    r = run(d.dir, {"tail", "--config", d.config.string(), "--json", "--resume", "-n", "1"}, env);
+    r = run_tool(d.dir, {"tail", "--config", d.config.string(), "--json", "--resume", "-n", "1"},
+                 env);
     CHECK(alert_seqs(r.output) == std::vector<std::int64_t>{3});
 }
 

@@ -23,22 +23,17 @@ Post post_with(std::string text) {
     return p;
 }
 
-// Does `query` match `text`?
-bool matches(std::string_view query, std::string text) {
-    auto parsed = rules::parse_query(query);
-    REQUIRE_MESSAGE(!parsed.error, (parsed.error ? parsed.error->message : ""));
-    const Post post = post_with(std::move(text));
-    const rules::PreparedPost prepared(post);
-    std::vector<rules::Hit> hits;
-    return rules::evaluate(*parsed.root, prepared, hits);
-}
-
 bool matches_post(std::string_view query, const Post& post) {
     auto parsed = rules::parse_query(query);
     REQUIRE_MESSAGE(!parsed.error, (parsed.error ? parsed.error->message : ""));
     const rules::PreparedPost prepared(post);
     std::vector<rules::Hit> hits;
     return rules::evaluate(*parsed.root, prepared, hits);
+}
+
+// Does `query` match `text`?
+bool matches(std::string_view query, std::string text) {
+    return matches_post(query, post_with(std::move(text)));
 }
 
 // The error a query produces, as "col: message".
