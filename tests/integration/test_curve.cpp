@@ -2,14 +2,12 @@
 // `wijkwacht keygen`, subscribers with and without an authorized key.
 
 #include "tests/integration/run_tool.hpp"
+#include "tests/integration/subscriber.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <rapidjson/document.h>
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
 
 #include <csignal>
 #include <fstream>
@@ -33,37 +31,6 @@ std::string key_in(const std::filesystem::path& file, std::string_view name) {
     FAIL("no " << name << " in " << file);
     return {};
 }
-
-struct Keys {
-    std::string server_public;
-    std::string public_key;
-    std::string secret_key;
-};
-
-// A SUB socket of the test, CURVE with `keys` when given.
-struct Sub {
-    zmq::context_t context{1};
-    zmq::socket_t socket{context, zmq::socket_type::sub};
-    Sub(const std::string& endpoint, const std::optional<Keys>& keys) {
-        socket.set(zmq::sockopt::linger, 0);
-        if (keys) {
-            socket.set(zmq::sockopt::curve_serverkey, keys->server_public);
-            socket.set(zmq::sockopt::curve_publickey, keys->public_key);
-            socket.set(zmq::sockopt::curve_secretkey, keys->secret_key);
-        }
-        socket.set(zmq::sockopt::subscribe, "");
-        socket.connect(endpoint);
-    }
-    // The next message's JSON, or nothing within `timeout`.
-    std::optional<std::string> next(std::chrono::milliseconds timeout) {
-        zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
-        if (zmq::poll(&item, 1, timeout) <= 0)
-            return std::nullopt;
-        std::vector<zmq::message_t> frames;
-        REQUIRE(zmq::recv_multipart(socket, std::back_inserter(frames)));
-        return frames.at(1).to_string();
-    }
-};
 
 struct CurveDaemon {
     TempDir dir;
@@ -106,7 +73,7 @@ struct CurveDaemon {
         REQUIRE(notify.wait_for("READY=1", k_wait));
     }
 
-    Keys keys_of(const std::string& name) const {
+    CurveKeys keys_of(const std::string& name) const {
         return {key_in(keys / "server.key", "public-key"),
                 key_in(keys / (name + ".key_secret"), "public-key"),
                 key_in(keys / (name + ".key_secret"), "secret-key")};
@@ -120,26 +87,22 @@ struct CurveDaemon {
     }
 };
 
-bool is_heartbeat(const std::optional<std::string>& body) {
-    return body && body->find("\"type\":\"heartbeat\"") != std::string::npos;
-}
-
 } // namespace
 
 TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged with the key") {
     CurveDaemon d;
     d.start();
-    Sub plain(d.endpoint, std::nullopt);
-    Sub mallory(d.endpoint, d.keys_of("mallory"));
-    Sub alice(d.endpoint, d.keys_of("alice"));
+    Subscriber plain(d.endpoint);
+    Subscriber mallory(d.endpoint, d.keys_of("mallory"));
+    Subscriber alice(d.endpoint, d.keys_of("alice"));
     // Alice gets the alert and heartbeats (and is named in the log)...
     int heartbeats = 0;
     bool alert = false;
     while (heartbeats < 3 || !alert) {
-        const auto body = alice.next(k_wait);
-        REQUIRE(body);
-        heartbeats += is_heartbeat(body);
-        alert = alert || body->find("\"type\":\"alert\"") != std::string::npos;
+        const auto message = alice.next(k_wait);
+        REQUIRE(message);
+        heartbeats += is_heartbeat(message);
+        alert = alert || message->type() == "alert";
     }
     // ...while the others, connected before her, got nothing.
     CHECK_FALSE(plain.next(0ms));
@@ -209,7 +172,7 @@ TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged w
     std::filesystem::copy_file(d.keys / "mallory.key", d.authorized / "mallory.key");
     d.process->signal(SIGHUP);
     REQUIRE(d.notify.wait_for("READY=1", k_wait));
-    Sub again(d.endpoint, d.keys_of("mallory"));
+    Subscriber again(d.endpoint, d.keys_of("mallory"));
     CHECK(is_heartbeat(again.next(k_wait)));
     CHECK_FALSE(plain.next(0ms));
 }

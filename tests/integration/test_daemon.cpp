@@ -1,14 +1,12 @@
 // Black-box tests: the real wijkwachtd against a loopback feed server and a
 // real ZeroMQ subscriber, with its real SQLite journal on disk.
 
+#include "tests/integration/subscriber.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <rapidjson/document.h>
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
 
 #include <atomic>
 #include <csignal>
@@ -22,66 +20,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto k_wait = 15s; // generous bound for slow CI machines; events end waits early
-
-struct Message {
-    std::string stream;
-    std::string body;
-    rapidjson::Document json;
-    std::string type() const {
-        const auto it = json.FindMember("type");
-        return it != json.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-    }
-    std::int64_t stream_seq() const { return json["stream_seq"].GetInt64(); }
-};
-
-class Subscriber {
-public:
-    explicit Subscriber(const std::string& endpoint) : m_socket(m_context, zmq::socket_type::sub) {
-        m_socket.set(zmq::sockopt::linger, 0);
-        m_socket.set(zmq::sockopt::subscribe, "");
-        m_socket.connect(endpoint);
-    }
-
-    std::optional<Message> next(std::chrono::milliseconds timeout) {
-        zmq::pollitem_t item{static_cast<void*>(m_socket), 0, ZMQ_POLLIN, 0};
-        if (zmq::poll(&item, 1, timeout) <= 0)
-            return std::nullopt;
-        std::vector<zmq::message_t> frames;
-        REQUIRE(zmq::recv_multipart(m_socket, std::back_inserter(frames)));
-        REQUIRE(frames.size() == 2);
-        Message m;
-        m.stream = frames[0].to_string();
-        m.body = frames[1].to_string();
-        m.json.Parse(m.body.c_str());
-        REQUIRE_FALSE(m.json.HasParseError());
-        if (m.type() == "alert")
-            alerts.push_back(m.body);
-        else if (m.type() == "source_health")
-            health.push_back(m.body);
-        return m;
-    }
-
-    // Reads until a message satisfies `want`; nullopt when `timeout` passes.
-    template <typename Pred>
-    std::optional<Message> until(Pred want, std::chrono::milliseconds timeout = k_wait) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            auto m = next(std::max(left, 1ms));
-            if (m && want(*m))
-                return m;
-        }
-        return std::nullopt;
-    }
-
-    std::vector<std::string> alerts; // every alert body seen
-    std::vector<std::string> health; // every source_health body seen
-
-private:
-    zmq::context_t m_context{1};
-    zmq::socket_t m_socket;
-};
 
 std::string rss(bool with_burglary) {
     std::string items =

@@ -4,6 +4,7 @@
 // real PUB socket cannot be told to lose a message.
 
 #include "tests/integration/run_tool.hpp"
+#include "tests/integration/subscriber.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
@@ -79,22 +80,12 @@ struct Daemon {
             dir.path() / "daemon.log");
         REQUIRE(notify.wait_for("READY=1", k_wait));
         // A heartbeat at #3 says all three alerts are journaled.
-        zmq::context_t context(1);
-        zmq::socket_t sub(context, zmq::socket_type::sub);
-        sub.set(zmq::sockopt::linger, 0);
-        sub.set(zmq::sockopt::subscribe, "all");
-        sub.set(zmq::sockopt::rcvtimeo, static_cast<int>(k_wait / 1ms));
-        sub.connect(endpoint);
-        for (;;) {
-            std::vector<zmq::message_t> frames;
-            REQUIRE(zmq::recv_multipart(sub, std::back_inserter(frames)));
-            const auto doc = parse(frames[1].to_string());
-            if (std::string(doc["type"].GetString()) == "heartbeat" &&
-                doc["stream_seq"].GetInt64() == 3) {
-                epoch = doc["epoch"].GetString();
-                break;
-            }
-        }
+        Subscriber sub(endpoint);
+        const auto third = sub.until([](const Message& m) {
+            return m.type() == "heartbeat" && m.stream == "all" && m.stream_seq() == 3;
+        });
+        REQUIRE(third);
+        epoch = third->json["epoch"].GetString();
     }
 
     ~Daemon() {
