@@ -13,13 +13,6 @@
 namespace wijkwacht {
 
 namespace {
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 std::string_view unquote(std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '"' || v.front() == '\''))
         v.remove_prefix(1);
@@ -29,7 +22,7 @@ std::string_view unquote(std::string_view v) {
 } // namespace
 
 std::optional<std::string> charset_of_content_type(std::string_view content_type) {
-    const std::string lowered = lower(content_type);
+    const std::string lowered = ascii_lower(content_type);
     const auto at = lowered.find("charset=");
     if (at == std::string::npos)
         return std::nullopt;
@@ -55,7 +48,7 @@ std::optional<std::string> xml_declared_encoding(std::string_view document) {
     const auto value = unquote(rest.substr(eq + 1));
     if (value.empty())
         return std::nullopt;
-    return lower(value);
+    return ascii_lower(value);
 }
 
 Result<std::string> to_utf8(std::string_view text, const std::string& charset) {

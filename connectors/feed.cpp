@@ -66,11 +66,7 @@ pugi::xml_node child(const pugi::xml_node& parent, std::string_view ns, std::str
 }
 
 std::string trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos)
-        return {};
-    const auto last = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(first, last - first + 1));
+    return std::string(trim_ascii_space(text));
 }
 
 std::string text_of(const pugi::xml_node& node) {

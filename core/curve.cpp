@@ -1,5 +1,7 @@
 #include "core/curve.hpp"
 
+#include "core/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,23 +18,15 @@ namespace {
 constexpr std::string_view k_z85_alphabet =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
 // `name = "value"` (quotes optional), or nothing.
 std::optional<std::pair<std::string_view, std::string_view>> setting(std::string_view line) {
     const auto eq = line.find('=');
     if (eq == std::string_view::npos)
         return std::nullopt;
-    auto value = trim(line.substr(eq + 1));
+    auto value = trim_ascii_space(line.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
         value = value.substr(1, value.size() - 2);
-    return std::pair{trim(line.substr(0, eq)), value};
+    return std::pair{trim_ascii_space(line.substr(0, eq)), value};
 }
 
 std::string stem(const std::filesystem::path& file) {
@@ -72,7 +66,7 @@ Result<CurveCertificate> read_curve_certificate(const std::filesystem::path& fil
     while (std::getline(in, line)) {
         ++number;
         // Whole-line comments only: '#' is a Z85 digit.
-        const auto text = trim(line);
+        const auto text = trim_ascii_space(line);
         if (text.empty() || text.front() == '#')
             continue;
         const bool indented = line.front() == ' ' || line.front() == '\t';

@@ -1,3 +1,5 @@
+#include "core/utf8.hpp"
+
 #include <wijkwacht/log.hpp>
 
 #include <atomic>
@@ -98,9 +100,7 @@ std::string redact_url(std::string_view url) {
             end = out.size();
         const std::string_view param(out.data() + pos, end - pos);
         const auto eq = param.find('=');
-        std::string name(param.substr(0, eq));
-        for (auto& c : name)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string name = ascii_lower(param.substr(0, eq));
         bool secret = false;
         for (const auto word : k_secret_words)
             secret = secret || name.find(word) != std::string::npos;

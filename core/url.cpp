@@ -1,5 +1,7 @@
 #include "core/url.hpp"
 
+#include "core/utf8.hpp"
+
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -16,15 +18,10 @@ std::optional<UrlParts> split_url(std::string_view url) {
     if (!parsed)
         return std::nullopt;
     UrlParts parts;
-    parts.scheme = parsed->scheme();
-    std::transform(parts.scheme.begin(), parts.scheme.end(), parts.scheme.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (parsed->host_type() == boost::urls::host_type::ipv6)
-        parts.host = parsed->host_ipv6_address().to_string();
-    else
-        parts.host = parsed->host();
-    std::transform(parts.host.begin(), parts.host.end(), parts.host.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    parts.scheme = ascii_lower(parsed->scheme());
+    parts.host = ascii_lower(parsed->host_type() == boost::urls::host_type::ipv6
+                                 ? parsed->host_ipv6_address().to_string()
+                                 : parsed->host());
     return parts;
 }
 

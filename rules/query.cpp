@@ -1,5 +1,7 @@
 #include "rules/query.hpp"
 
+#include "core/utf8.hpp"
+
 #include <wijkwacht/config.hpp>
 
 #include <fmt/format.h>
@@ -528,13 +530,6 @@ void positions(const Node& node, const EvalContext& ctx, std::vector<Hit>& arena
     }
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 bool field_matches(const Node& node, const Post& post, std::vector<Hit>& hits) {
     const auto& f = node.field;
     const auto& v = node.value;
@@ -549,10 +544,10 @@ bool field_matches(const Node& node, const Post& post, std::vector<Hit>& hits) {
                            [&](const Media& m) { return m.kind == kind; });
     }
     if (f == "from") {
-        std::string pattern = lower(v);
+        std::string pattern = ascii_lower(v);
         if (pattern.starts_with('@'))
             pattern.erase(0, 1);
-        std::string handle = lower(post.author.handle);
+        std::string handle = ascii_lower(post.author.handle);
         if (handle.starts_with('@'))
             handle.erase(0, 1);
         const auto local = handle.substr(0, handle.find('@'));
@@ -563,8 +558,8 @@ bool field_matches(const Node& node, const Post& post, std::vector<Hit>& hits) {
     if (f == "platform")
         return post.platform == v;
     if (f == "lang") {
-        const auto lang = lower(post.lang);
-        const auto want = lower(v);
+        const auto lang = ascii_lower(post.lang);
+        const auto want = ascii_lower(v);
         return lang == want || lang.starts_with(want + "-");
     }
     if (f == "tag") {
