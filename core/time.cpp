@@ -113,6 +113,10 @@ std::string now_rfc3339() {
     return format_rfc3339(system_clock::now());
 }
 
+std::int64_t unix_now() {
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
 std::optional<SysTime> parse_rfc3339(std::string_view text) {
     Scanner in{text};
     in.skip_spaces();

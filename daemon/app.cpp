@@ -87,9 +87,7 @@ App::App(Config config, RuleSet rules, AppOptions options)
       m_zap(zap_handler(m_zmq, m_config.publish)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
       m_http(m_io, http_options(m_config)), m_random(std::random_device{}()) {
-    m_started_at = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+    m_started_at = unix_now();
     if (!m_options.once && !m_config.metrics.listen.empty())
         m_metrics = std::make_unique<MetricsServer>(
             m_io, m_config.metrics.listen, [this] { return render_metrics(); },
@@ -281,9 +279,7 @@ void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse
 void App::succeeded(Source& source) {
     auto& counted = m_source_metrics[source.config.name];
     counted.up = true;
-    counted.last_success = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    counted.last_success = unix_now();
     if (source.failures > 0) {
         log::notice(component(source.config.name), "recovered after {} failed poll(s)",
                     source.failures);

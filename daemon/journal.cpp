@@ -28,12 +28,6 @@ std::filesystem::path prepare_dir(const std::filesystem::path& dir) {
     return dir / "state.db";
 }
 
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 } // namespace
 
 Journal::Journal(const std::filesystem::path& state_dir) : m_db(prepare_dir(state_dir)) {

@@ -4,6 +4,7 @@
 // the durations of the configuration ("90s", "2m", "1h", "30d", "250ms").
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@ using SysTime = std::chrono::system_clock::time_point;
 
 std::string format_rfc3339(SysTime time);
 std::string now_rfc3339();
+// Now in whole seconds since 1970 (journal timestamps, metrics).
+std::int64_t unix_now();
 
 // RFC 3339 / ISO 8601 with optional fraction and offset.
 std::optional<SysTime> parse_rfc3339(std::string_view text);
