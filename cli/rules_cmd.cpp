@@ -32,7 +32,11 @@ std::vector<std::filesystem::path> as_paths(const std::vector<std::string>& in) 
 int run_check(const RulesOptions& o) {
     try {
         const RuleSet set = RuleSet::load(as_paths(o.paths));
-        fmt::print("{} rule(s), {} enabled: OK\n", set.rules().size(), set.enabled_count());
+        for (const auto& warning : set.warnings())
+            fmt::print(stderr, "{}\n", warning);
+        const auto vocabularies = set.vocabularies().size();
+        fmt::print("{} rule(s), {} enabled{}: OK\n", set.rules().size(), set.enabled_count(),
+                   vocabularies ? fmt::format(", {} vocabulary(ies)", vocabularies) : "");
         return 0;
     } catch (const ConfigError& e) {
         for (const auto& problem : e.problems())
@@ -280,6 +284,47 @@ int run_stats(const RulesOptions& o) {
     return bad ? 1 : 0;
 }
 
+int run_explain(const RulesOptions& o, const std::vector<std::string>& only) {
+    const RuleSet set = RuleSet::load(as_paths(o.paths));
+    for (const auto& warning : set.warnings())
+        fmt::print(stderr, "{}\n", warning);
+    std::size_t shown = 0;
+    std::vector<std::string> vocabularies;
+    for (std::size_t i = 0; i < set.rules().size(); ++i) {
+        const Rule& rule = set.rules()[i];
+        if (!only.empty() && std::find(only.begin(), only.end(), rule.id) == only.end())
+            continue;
+        ++shown;
+        const auto expansion = set.explain(i);
+        fmt::print("{}  {}  ({}){}\n", rule.id, rule.category, rule.origin,
+                   rule.enabled ? "" : "  disabled");
+        for (const auto& family : expansion.families)
+            fmt::print("  {} ({} forms): {}\n", family.lemma, family.forms.size(),
+                       fmt::join(family.forms, " "));
+        for (const auto& name : expansion.vocabularies) {
+            fmt::print("  {}\n", name);
+            if (std::find(vocabularies.begin(), vocabularies.end(), name) == vocabularies.end())
+                vocabularies.push_back(name);
+        }
+        if (expansion.families.empty() && expansion.vocabularies.empty())
+            fmt::print("  (no word families or vocabularies)\n");
+    }
+    for (const auto& name : vocabularies)
+        for (const auto& vocabulary : set.vocabularies())
+            if ("$" + vocabulary.name == name) {
+                std::string terms = vocabulary.terms;
+                std::replace(terms.begin(), terms.end(), '\n', ' ');
+                fmt::print("\n{} ({}):\n  {}\n", name, vocabulary.origin, terms);
+            }
+    for (const auto& id : only)
+        if (std::none_of(set.rules().begin(), set.rules().end(),
+                         [&](const Rule& r) { return r.id == id; })) {
+            fmt::print(stderr, "no rule \"{}\" in these files\n", id);
+            return 2;
+        }
+    return shown ? 0 : 1;
+}
+
 } // namespace
 
 void add_rules(CLI::App& app, Command& run) {
@@ -292,6 +337,23 @@ void add_rules(CLI::App& app, Command& run) {
     c->callback([check, &run] {
         run = [check] {
             return run_check(*check);
+        };
+    });
+
+    auto explain = std::make_shared<RulesOptions>();
+    auto only = std::make_shared<std::vector<std::string>>();
+    auto* e = rules->add_subcommand(
+        "explain", "show the forms every word family (~lemma) and the terms every vocabulary "
+                   "($name) of these rules expands to");
+    e->add_option("-r,--rules", explain->paths, "rule file or directory (repeat for more)")
+        ->required()
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    e->add_option("rule", *only, "rule ids to explain (default: all)");
+    e->callback([explain, only, &run] {
+        run = [explain, only] {
+            return run_explain(*explain, *only);
         };
     });
 

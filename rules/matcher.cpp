@@ -19,6 +19,12 @@ std::atomic<std::uint64_t> g_next_matcher_id{1};
 // A guess at how often a term occurs in text: short words and wildcards are
 // common, long words rare. Only used to choose between equivalent triggers.
 double commonness(const TermPattern& term) {
+    if (!term.forms.empty()) {
+        double sum = 0;
+        for (const auto& form : term.forms)
+            sum += 1.0 / static_cast<double>(std::max<std::size_t>(form.size() * form.size(), 1));
+        return sum;
+    }
     const double length = static_cast<double>(std::max<std::size_t>(term.norm.size(), 1));
     const double wildcard = term.wildcard == Wildcard::none    ? 1.0
                             : term.wildcard == Wildcard::infix ? 8.0
@@ -120,15 +126,20 @@ Matcher::Matcher(const std::vector<Node*>& queries)
             if (fresh) {
                 m_terms.push_back(term->scope);
                 m_term_rules.emplace_back();
-                std::string literal = literal_of(*term);
-                auto [lit, new_literal] =
-                    literal_ids.try_emplace(literal, static_cast<std::uint32_t>(literals.size()));
-                if (new_literal) {
-                    m_literal_last.push_back(literal.back() == ' ' ? 2 : 1);
-                    literals.push_back(std::move(literal));
-                    m_literal_terms.emplace_back();
-                }
-                m_literal_terms[lit->second].push_back(it->second);
+                const auto add_literal = [&](std::string literal) {
+                    auto [lit, new_literal] = literal_ids.try_emplace(
+                        literal, static_cast<std::uint32_t>(literals.size()));
+                    if (new_literal) {
+                        m_literal_last.push_back(literal.back() == ' ' ? 2 : 1);
+                        literals.push_back(std::move(literal));
+                        m_literal_terms.emplace_back();
+                    }
+                    m_literal_terms[lit->second].push_back(it->second);
+                };
+                if (term->forms.empty())
+                    add_literal(literal_of(*term));
+                for (const auto& form : term->forms) // a word family: each form a whole word
+                    add_literal(" " + form + " ");
             }
             term->id = it->second;
         }

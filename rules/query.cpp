@@ -182,9 +182,16 @@ bool has_positive(const Node& node) {
     }
 }
 
+bool is_vocabulary_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
 class Parser {
 public:
-    explicit Parser(std::vector<Lexeme> lexemes) : m_lx(std::move(lexemes)) {}
+    Parser(std::vector<Lexeme> lexemes, Expander* expander)
+        : m_lx(std::move(lexemes)), m_expander(expander) {}
 
     std::unique_ptr<Node> parse() {
         if (peek().type == Lexeme::Type::end)
@@ -317,8 +324,66 @@ private:
         }
     }
 
+    std::unique_ptr<Node> make_vocabulary(std::string_view written, std::size_t column) {
+        const auto name = written.substr(1);
+        if (!is_vocabulary_name(name))
+            fail(column, fmt::format("\"{}\": a vocabulary name has only a-z, 0-9 and '_'",
+                                     written));
+        if (!m_expander)
+            fail(column, fmt::format("\"{}\": vocabularies are only known in rule files",
+                                     written));
+        std::string error;
+        const Node* vocabulary = m_expander->vocabulary(name, error);
+        if (!vocabulary)
+            fail(column, error);
+        auto node = clone(*vocabulary);
+        node->vocabulary = std::string(written);
+        return node;
+    }
+
+    TermPattern make_family(std::string_view written, std::size_t column) {
+        const auto lemma = written.substr(1);
+        const auto tokens = tokenize(lemma);
+        if (tokens.size() != 1 || tokens.tokens().front().kind != TokenKind::word ||
+            lemma.find_first_of("*#@") != std::string_view::npos)
+            fail(column, fmt::format("\"{}\": a word family is '~' and one word, as in ~stelen",
+                                     written));
+        if (!m_expander)
+            fail(column,
+                 fmt::format("\"{}\": word families are only known in rule files", written));
+        std::string error;
+        const auto forms = m_expander->family(lemma, error);
+        if (forms.empty())
+            fail(column, fmt::format("\"{}\": {}", written, error));
+        TermPattern term;
+        term.written = std::string(written);
+        term.norm = "~" + std::string(tokens.word(0));
+        for (const auto& form : forms) {
+            const auto words = tokenize(form);
+            // Forms the text splits (auto's) are found through their first word.
+            if (words.size() == 1)
+                term.forms.emplace_back(words.word(0));
+        }
+        std::sort(term.forms.begin(), term.forms.end());
+        term.forms.erase(std::unique(term.forms.begin(), term.forms.end()), term.forms.end());
+        return term;
+    }
+
     std::unique_ptr<Node> make_term(std::string_view written, std::size_t column,
                                     bool allow_phrase) {
+        if (written.starts_with('$')) {
+            if (!allow_phrase)
+                fail(column, fmt::format("\"{}\": a vocabulary cannot stand inside a phrase",
+                                         written));
+            return make_vocabulary(written, column);
+        }
+        if (written.starts_with('~')) {
+            auto node = std::make_unique<Node>();
+            node->kind = Node::Kind::term;
+            node->column = column;
+            node->words.push_back(make_family(written, column));
+            return node;
+        }
         TermPattern term;
         term.written = std::string(written);
         std::string_view core = written;
@@ -387,7 +452,7 @@ private:
             const auto word = text.substr(pos, end - pos);
             const auto tokens = tokenize(word);
             const bool wild = word.find('*') != std::string_view::npos;
-            if (wild) {
+            if (wild || word.starts_with('~') || word.starts_with('$')) {
                 auto term = make_term(word, lx.column + 1 + pos, false);
                 node->words.push_back(std::move(term->words.front()));
             } else {
@@ -458,6 +523,7 @@ private:
 
     std::vector<Lexeme> m_lx;
     std::size_t m_pos = 0;
+    Expander* m_expander;
 };
 
 // ---------------------------------------------------------------- evaluation
@@ -628,10 +694,10 @@ bool eval(const Node& node, const EvalContext& ctx, std::vector<Hit>& hits) {
 
 } // namespace
 
-ParseResult parse_query(std::string_view query) {
+ParseResult parse_query(std::string_view query, Expander* expander) {
     ParseResult result;
     try {
-        Parser parser(lex(query));
+        Parser parser(lex(query), expander);
         result.root = parser.parse();
     } catch (const LexError& e) {
         result.error = e.error;
@@ -648,6 +714,8 @@ bool evaluate(const Node& root, const EvalContext& context, std::vector<Hit>& hi
 bool term_matches(const TermPattern& term, std::string_view word, TokenKind kind) {
     if (!scope_matches(term.scope, kind))
         return false;
+    if (!term.forms.empty())
+        return std::binary_search(term.forms.begin(), term.forms.end(), word);
     switch (term.wildcard) {
     case Wildcard::none:
         return word == term.norm;
@@ -670,6 +738,23 @@ std::span<const std::uint32_t> ScanOccurrences::of(const TermPattern& term) cons
                 it->second.push_back(i);
     }
     return it->second;
+}
+
+std::unique_ptr<Node> clone(const Node& node) {
+    auto copy = std::make_unique<Node>();
+    copy->kind = node.kind;
+    copy->column = node.column;
+    copy->words = node.words;
+    for (const auto& child : node.children)
+        copy->children.push_back(clone(*child));
+    copy->distance = node.distance;
+    copy->ordered = node.ordered;
+    copy->field = node.field;
+    copy->value = node.value;
+    copy->label = node.label;
+    copy->regex = node.regex;
+    copy->vocabulary = node.vocabulary;
+    return copy;
 }
 
 void collect_terms(Node& node, std::vector<TermPattern*>& out) {

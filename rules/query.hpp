@@ -33,10 +33,13 @@ enum class Scope { any, hashtag, mention };          // word, #word, @word
 
 struct TermPattern {
     std::string written; // as in the query, for Match::terms
-    std::string norm;
+    std::string norm;    // a word family: "~" and the normalised lemma
     Wildcard wildcard = Wildcard::none;
     Scope scope = Scope::any;
     std::uint32_t id = 0; // assigned by the compiler: equal patterns share an id
+    // A word family (~lemma): the whole words it stands for, normalised,
+    // sorted, unique. Empty for other terms.
+    std::vector<std::string> forms;
 };
 
 // A plain term matches words and hashtags, #term only hashtags, @term only mentions.
@@ -67,6 +70,21 @@ struct Node {
     std::string value;                           // field value
     std::string label;                           // "regex:/…/", for Match::terms
     std::shared_ptr<const re2::RE2> regex;       // field "regex"
+    std::string vocabulary;                      // "$name" that this subtree stands for
+};
+
+// A deep copy (vocabularies are copied into every query that names them).
+std::unique_ptr<Node> clone(const Node& node);
+
+// What `~lemma` and `$name` stand for; the rule loader provides it.
+class Expander {
+public:
+    virtual ~Expander() = default;
+    // The forms of a word family as written (not normalised); on failure, an
+    // empty list and `error` set.
+    virtual std::vector<std::string> family(std::string_view lemma, std::string& error) = 0;
+    // The parsed query of vocabulary `name`, or null with `error` set.
+    virtual const Node* vocabulary(std::string_view name, std::string& error) = 0;
 };
 
 // Parses and checks a query. Throws nothing: errors are returned.
@@ -74,7 +92,8 @@ struct ParseResult {
     std::unique_ptr<Node> root;
     std::optional<QueryError> error;
 };
-ParseResult parse_query(std::string_view query);
+// Without an expander, word families and vocabularies are errors.
+ParseResult parse_query(std::string_view query, Expander* expander = nullptr);
 
 // Where each term occurs in a post: token indices, ascending, no repeats.
 class Occurrences {

@@ -1,3 +1,4 @@
+#include "rules/lexicon.hpp"
 #include "rules/matcher.hpp"
 #include "rules/query.hpp"
 
@@ -19,7 +20,9 @@ namespace fs = std::filesystem;
 
 struct RuleSet::Impl {
     std::vector<Rule> rules;
-    std::vector<std::unique_ptr<rules::Node>> queries; // parallel to rules; null when disabled
+    std::vector<std::unique_ptr<rules::Node>> queries; // parallel to rules, disabled ones too
+    std::vector<Vocabulary> vocabularies;
+    std::vector<std::string> warnings;
     std::size_t enabled = 0;
     std::unique_ptr<rules::Matcher> matcher;
 };
@@ -56,7 +59,7 @@ std::pair<std::size_t, std::size_t> locate(const toml::source_position& value,
     return {line, column};
 }
 
-class Loader {
+class Loader final : public rules::Expander {
 public:
     void load_text(std::string_view text, const std::string& name) {
         toml::table root;
@@ -68,20 +71,30 @@ public:
                 fmt::format("{}:{}:{}: {}", name, b.line, b.column, e.description()));
             return;
         }
-        for (const auto& [key, node] : root) {
-            if (key.str() != "rule") {
-                error(
-                    name, key.source().begin,
-                    fmt::format("unknown key \"{}\": rule files hold [[rule]] tables", key.str()));
+        // Rules are parsed once every file is read (a vocabulary may be
+        // defined in any file); the parsed files are kept until then.
+        m_files.push_back(std::make_unique<toml::table>(std::move(root)));
+        for (const auto& [key, node] : *m_files.back()) {
+            const auto k = key.str();
+            if (k != "rule" && k != "vocabulary") {
+                error(name, key.source().begin,
+                      fmt::format("unknown key \"{}\": rule files hold [[rule]] and "
+                                  "[[vocabulary]] tables",
+                                  k));
                 continue;
             }
             const auto* array = node.as_array();
             if (!array || !array->is_array_of_tables()) {
-                error(name, node.source().begin, "\"rule\" must be written as [[rule]] tables");
+                error(name, node.source().begin,
+                      fmt::format("\"{}\" must be written as [[{}]] tables", k, k));
                 continue;
             }
-            for (const auto& item : *array)
-                load_rule(*item.as_table(), name);
+            for (const auto& item : *array) {
+                if (k == "rule")
+                    m_rule_tables.push_back({item.as_table(), name});
+                else
+                    add_vocabulary(*item.as_table(), name);
+            }
         }
     }
 
@@ -104,16 +117,130 @@ public:
     }
 
     RuleSet::Impl take() {
+        for (const auto& [table, name] : m_rule_tables)
+            load_rule(*table, name);
+        for (auto& [key, vocabulary] : m_vocabularies) {
+            if (vocabulary.state == State::unparsed)
+                parse_vocabulary(vocabulary); // errors even when no rule uses it
+            if (!vocabulary.used)
+                m_impl.warnings.push_back(fmt::format(
+                    "{}: warning: vocabulary \"{}\" is not used by any rule", vocabulary.where, key));
+        }
         if (!m_errors.empty())
             throw ConfigError(std::move(m_errors));
+        for (const auto& [key, vocabulary] : m_vocabularies)
+            m_impl.vocabularies.push_back(
+                {key, vocabulary.terms, vocabulary.where.substr(0, vocabulary.where.rfind(':'))});
         std::vector<rules::Node*> queries;
-        for (auto& query : m_impl.queries)
-            queries.push_back(query.get());
+        for (std::size_t i = 0; i < m_impl.queries.size(); ++i)
+            queries.push_back(m_impl.rules[i].enabled ? m_impl.queries[i].get() : nullptr);
         m_impl.matcher = std::make_unique<rules::Matcher>(queries);
         return std::move(m_impl);
     }
 
+    // rules::Expander
+    std::vector<std::string> family(std::string_view lemma, std::string& error) override {
+        auto it = m_families.find(lemma);
+        if (it == m_families.end())
+            it = m_families.emplace(std::string(lemma), rules::Lexicon::instance().family(lemma))
+                     .first;
+        error = it->second.error;
+        return it->second.forms;
+    }
+
+    const rules::Node* vocabulary(std::string_view name, std::string& error) override {
+        const auto it = m_vocabularies.find(name);
+        if (it == m_vocabularies.end()) {
+            error = fmt::format("\"${}\" is not defined: add a [[vocabulary]] with name = \"{}\"",
+                                name, name);
+            return nullptr;
+        }
+        auto& vocabulary = it->second;
+        vocabulary.used = true;
+        if (vocabulary.state == State::parsing) {
+            error = fmt::format("\"${}\" refers to itself (through the vocabularies it uses)", name);
+            return nullptr;
+        }
+        if (vocabulary.state == State::unparsed)
+            parse_vocabulary(vocabulary);
+        if (!vocabulary.root)
+            error = fmt::format("\"${}\" has an error (see {})", name, vocabulary.where);
+        return vocabulary.root.get();
+    }
+
 private:
+    enum class State { unparsed, parsing, parsed };
+    struct PendingVocabulary {
+        std::string terms;
+        std::string where; // file:line:col of the terms
+        std::string file;
+        toml::source_position position;
+        State state = State::unparsed;
+        bool used = false;
+        std::unique_ptr<rules::Node> root;
+    };
+
+    void add_vocabulary(const toml::table& table, const std::string& name) {
+        std::string vocabulary_name;
+        const toml::node* terms = nullptr;
+        for (const auto& [key, value] : table) {
+            const auto k = key.str();
+            const toml::node& node = value;
+            if (k == "name" && node.is_string())
+                vocabulary_name = node.as_string()->get();
+            else if (k == "terms" && node.is_string())
+                terms = &node;
+            else if (k == "description" && node.is_string())
+                continue;
+            else if (k == "name" || k == "terms" || k == "description")
+                error(name, node.source().begin, fmt::format("{} must be a string", k));
+            else
+                error(name, key.source().begin,
+                      fmt::format("unknown key \"{}\" (known: name, terms, description)", k));
+        }
+        const auto at = table.source().begin;
+        if (vocabulary_name.empty() || !terms) {
+            error(name, at, "a [[vocabulary]] needs name and terms");
+            return;
+        }
+        const bool valid = std::all_of(vocabulary_name.begin(), vocabulary_name.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        });
+        if (!valid) {
+            error(name, at,
+                  fmt::format("vocabulary name \"{}\" may only use a-z, 0-9 and '_'",
+                              vocabulary_name));
+            return;
+        }
+        if (const auto seen = m_vocabularies.find(vocabulary_name); seen != m_vocabularies.end()) {
+            error(name, at,
+                  fmt::format("duplicate vocabulary \"{}\" (first at {})", vocabulary_name,
+                              seen->second.where));
+            return;
+        }
+        const auto pos = terms->source().begin;
+        PendingVocabulary pending;
+        pending.terms = terms->as_string()->get();
+        pending.where = fmt::format("{}:{}:{}", name, pos.line, pos.column);
+        pending.file = name;
+        pending.position = pos;
+        m_vocabularies.emplace(vocabulary_name, std::move(pending));
+    }
+
+    void parse_vocabulary(PendingVocabulary& vocabulary) {
+        vocabulary.state = State::parsing;
+        auto parsed = rules::parse_query(vocabulary.terms, this);
+        vocabulary.state = State::parsed;
+        if (parsed.error) {
+            const auto [line, column] =
+                locate(vocabulary.position, vocabulary.terms, parsed.error->column - 1);
+            m_errors.push_back(fmt::format("{}:{}:{}: vocabulary: {}", vocabulary.file, line, column,
+                                           parsed.error->message));
+            return;
+        }
+        vocabulary.root = std::move(parsed.root);
+    }
+
     void load_file(const fs::path& file) {
         std::ifstream in(file, std::ios::binary);
         if (!in) {
@@ -199,7 +326,7 @@ private:
         if (!query_node) {
             error(name, at, fmt::format("{}: query is required", label));
         } else if (query_node->is_string()) {
-            auto parsed = rules::parse_query(rule.query);
+            auto parsed = rules::parse_query(rule.query, this);
             if (parsed.error) {
                 const auto [line, column] =
                     locate(query_node->source().begin, rule.query, parsed.error->column - 1);
@@ -213,8 +340,6 @@ private:
             return;
         if (rule.enabled)
             ++m_impl.enabled;
-        else
-            query.reset();
         m_impl.rules.push_back(std::move(rule));
         m_impl.queries.push_back(std::move(query));
     }
@@ -222,6 +347,10 @@ private:
     RuleSet::Impl m_impl;
     std::map<std::string, std::string, std::less<>> m_ids;
     std::vector<std::string> m_errors;
+    std::vector<std::unique_ptr<toml::table>> m_files;
+    std::vector<std::pair<const toml::table*, std::string>> m_rule_tables;
+    std::map<std::string, PendingVocabulary, std::less<>> m_vocabularies;
+    std::map<std::string, rules::Family, std::less<>> m_families;
 };
 
 } // namespace
@@ -273,6 +402,37 @@ std::vector<Match> RuleSet::evaluate(const Post& post) const {
 
 const std::vector<Rule>& RuleSet::rules() const {
     return m_impl->rules;
+}
+const std::vector<Vocabulary>& RuleSet::vocabularies() const {
+    return m_impl->vocabularies;
+}
+const std::vector<std::string>& RuleSet::warnings() const {
+    return m_impl->warnings;
+}
+
+namespace {
+void expand(const rules::Node& node, Expansion& out) {
+    if (!node.vocabulary.empty() &&
+        std::find(out.vocabularies.begin(), out.vocabularies.end(), node.vocabulary) ==
+            out.vocabularies.end())
+        out.vocabularies.push_back(node.vocabulary);
+    for (const auto& word : node.words) {
+        if (word.forms.empty())
+            continue;
+        if (std::none_of(out.families.begin(), out.families.end(),
+                         [&](const auto& f) { return f.lemma == word.norm; }))
+            out.families.push_back({word.norm, word.forms});
+    }
+    for (const auto& child : node.children)
+        expand(*child, out);
+}
+} // namespace
+
+Expansion RuleSet::explain(std::size_t index) const {
+    Expansion out;
+    if (index < m_impl->queries.size() && m_impl->queries[index])
+        expand(*m_impl->queries[index], out);
+    return out;
 }
 std::size_t RuleSet::enabled_count() const {
     return m_impl->enabled;

@@ -25,6 +25,23 @@ struct Rule {
     std::string origin; // "file:line"
 };
 
+// A named list of terms that queries use as $name (SPEC §3).
+struct Vocabulary {
+    std::string name;
+    std::string terms; // as written
+    std::string origin; // "file:line"
+};
+
+// What one rule's query expands to, for `wijkwacht rules explain`.
+struct Expansion {
+    struct Family {
+        std::string lemma;              // "~stelen"
+        std::vector<std::string> forms; // normalised, as matched
+    };
+    std::vector<Family> families;          // in the order they occur, each once
+    std::vector<std::string> vocabularies; // "$name", in the order they occur, each once
+};
+
 class RuleSet {
 public:
     RuleSet();
@@ -38,6 +55,11 @@ public:
 
     const std::vector<Rule>& rules() const;
     std::size_t enabled_count() const;
+    const std::vector<Vocabulary>& vocabularies() const;
+    // Load-time warnings ("file:line:col: warning: …"), e.g. unused vocabularies.
+    const std::vector<std::string>& warnings() const;
+    // The families and vocabularies in rule `index` of rules().
+    Expansion explain(std::size_t index) const;
 
     struct Impl; // the compiled form, private to the rules library
 
