@@ -11,8 +11,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <optional>
+#include <unordered_map>
 #include <unistd.h>
 
 namespace wijkwacht::cli {
@@ -22,6 +25,7 @@ namespace {
 struct RulesOptions {
     std::vector<std::string> paths; // check: files or dirs; test: --rules
     std::string posts = "-";
+    std::string corpus; // stats: directory of corpus files that labels refer to by id
     bool json = false;
 };
 
@@ -124,6 +128,8 @@ struct Verdict {
     std::size_t line = 0;
     std::string id;
     std::string text;
+    std::string lang;
+    std::string source;
     bool want = false;
     std::vector<std::string> want_categories;
     std::vector<std::string> got_categories;
@@ -143,22 +149,96 @@ bool covers(const std::vector<std::string>& wanted, const std::string& got) {
     });
 }
 
-// One labelled line: {"post": Post, "label": {"flagged": bool, "categories": [...]}}.
-std::optional<std::string> read_labelled(std::string_view line, Post& post, Verdict& v) {
+// Texts that label files refer to by id ("file:line"), from the JSON lines
+// files of a corpus directory: {"id": …, "text": …, "lang": …}.
+class Corpus {
+public:
+    explicit Corpus(const std::string& dir) : m_dir(dir) {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+            if (entry.path().extension() == ".jsonl")
+                load(entry.path());
+        if (ec)
+            throw Error(fmt::format("{}: cannot read the corpus directory: {}", dir, ec.message()));
+    }
+
+    const Post* find(std::string_view id) const {
+        const auto it = m_posts.find(std::string(id));
+        return it == m_posts.end() ? nullptr : &it->second;
+    }
+    const std::string& dir() const { return m_dir; }
+
+private:
+    void load(const std::filesystem::path& file) {
+        std::FILE* in = std::fopen(file.c_str(), "rb");
+        if (!in)
+            throw Error(fmt::format("{}: cannot open: {}", file.string(), std::strerror(errno)));
+        const std::string source = file.stem().string();
+        std::string line;
+        char buffer[1 << 16];
+        std::size_t number = 0;
+        const auto take = [&] {
+            ++number;
+            rapidjson::Document doc;
+            if (line.empty() || parse_json(line, doc, k_json_max_depth) || !doc.IsObject())
+                return;
+            const auto id = json_string(doc, "id");
+            const auto text = json_string(doc, "text");
+            if (!id || !text)
+                return;
+            Post post;
+            post.source = source;
+            post.platform = "feed";
+            post.id = std::string(*id);
+            post.text = std::string(*text);
+            post.lang = std::string(json_string(doc, "lang").value_or(""));
+            m_posts.emplace(post.id, std::move(post));
+        };
+        while (std::fgets(buffer, sizeof buffer, in)) {
+            line += buffer;
+            if (!line.empty() && line.back() == '\n') {
+                line.pop_back();
+                take();
+                line.clear();
+            }
+        }
+        if (!line.empty())
+            take();
+        std::fclose(in);
+    }
+
+    std::string m_dir;
+    std::unordered_map<std::string, Post> m_posts;
+};
+
+// One labelled line: {"post": Post, "label": {"flagged": bool, "categories": [...]}},
+// or {"id": "file:line", "label": …} for a text of the corpus.
+std::optional<std::string> read_labelled(std::string_view line, const Corpus* corpus, Post& post,
+                                         Verdict& v) {
     rapidjson::Document doc;
     if (auto error = parse_json(line, doc, k_json_max_depth))
         return error;
-    if (!doc.IsObject() || !doc.HasMember("post") || !doc.HasMember("label") ||
-        !doc["label"].IsObject())
+    if (!doc.IsObject() || !doc.HasMember("label") || !doc["label"].IsObject() ||
+        (!doc.HasMember("post") && !json_string(doc, "id")))
         return std::string("expected {\"post\": {...}, \"label\": {\"flagged\": ..., "
-                           "\"categories\": [...]}}");
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    doc["post"].Accept(writer);
-    auto parsed = post_from_json({buffer.GetString(), buffer.GetSize()});
-    if (!parsed)
-        return "post." + parsed.failure().message;
-    post = std::move(*parsed);
+                           "\"categories\": [...]}} or {\"id\": ..., \"label\": ...}");
+    if (doc.HasMember("post")) {
+        rapidjson::StringBuffer buffer;
+        JsonWriter writer(buffer);
+        doc["post"].Accept(writer);
+        auto parsed = post_from_json({buffer.GetString(), buffer.GetSize()});
+        if (!parsed)
+            return "post." + parsed.failure().message;
+        post = std::move(*parsed);
+    } else {
+        const auto id = *json_string(doc, "id");
+        if (!corpus)
+            return fmt::format("\"{}\" is a corpus id: give the corpus with --corpus DIR", id);
+        const Post* found = corpus->find(id);
+        if (!found)
+            return fmt::format("\"{}\" is not in the corpus {}", id, corpus->dir());
+        post = *found;
+    }
     const auto& label = doc["label"];
     if (!label.HasMember("flagged") || !label["flagged"].IsBool())
         return std::string("label.flagged: must be true or false");
@@ -172,6 +252,9 @@ std::optional<std::string> read_labelled(std::string_view line, Post& post, Verd
 
 int run_stats(const RulesOptions& o) {
     const RuleSet set = RuleSet::load(as_paths(o.paths));
+    std::optional<Corpus> corpus;
+    if (!o.corpus.empty())
+        corpus.emplace(o.corpus);
     const auto [file, name] = open_posts(o.posts);
     const std::function<StatsChunk(std::string_view, std::size_t)> work =
         [&, name = name](std::string_view chunk, std::size_t first) {
@@ -181,7 +264,7 @@ int run_stats(const RulesOptions& o) {
                     return;
                 Post post;
                 Verdict v;
-                if (auto error = read_labelled(line, post, v)) {
+                if (auto error = read_labelled(line, corpus ? &*corpus : nullptr, post, v)) {
                     r.errors += fmt::format("{}:{}: {}\n", name, number, *error);
                     ++r.bad;
                     return;
@@ -195,6 +278,8 @@ int run_stats(const RulesOptions& o) {
                     v.rules.push_back(m.rule);
                 v.id = post.id;
                 v.text = post.text;
+                v.lang = post.lang;
+                v.source = post.source;
                 r.verdicts.push_back(std::move(v));
             });
             return r;
@@ -213,7 +298,7 @@ int run_stats(const RulesOptions& o) {
     struct Counts {
         std::size_t tp = 0, fp = 0, fn = 0;
     };
-    std::map<std::string, Counts> per_category;
+    std::map<std::string, Counts> per_category, per_language, per_source;
     std::string false_positives, false_negatives, wrong_category;
     const auto excerpt = [](const std::string& text) {
         std::string one = text.substr(0, 110);
@@ -228,6 +313,13 @@ int run_stats(const RulesOptions& o) {
             if (std::none_of(v.got_categories.begin(), v.got_categories.end(),
                              [&](const std::string& flagged) { return covers({c}, flagged); }))
                 ++per_category[c].fn;
+        const auto count = [&](Counts& c) {
+            c.tp += got && v.want;
+            c.fp += got && !v.want;
+            c.fn += !got && v.want;
+        };
+        count(per_language[v.lang.empty() ? "-" : v.lang]);
+        count(per_source[v.source.empty() ? "-" : v.source]);
         if (got && v.want) {
             ++tp;
             const bool right =
@@ -257,11 +349,28 @@ int run_stats(const RulesOptions& o) {
     };
     const double precision = ratio(tp, tp + fp), recall = ratio(tp, tp + fn);
     const double accuracy = ratio(category_right, tp);
+    const auto table = [&](std::string_view title, const std::map<std::string, Counts>& rows) {
+        fmt::print("\n{:<32} {:>5} {:>5} {:>5} {:>9} {:>6}\n", title, "right", "extra", "miss",
+                   "precision", "recall");
+        for (const auto& [group, c] : rows)
+            fmt::print("{:<32} {:>5} {:>5} {:>5} {:>9.3f} {:>6.3f}\n", group, c.tp, c.fp, c.fn,
+                       ratio(c.tp, c.tp + c.fp), ratio(c.tp, c.tp + c.fn));
+    };
+    const auto json_groups = [&](const std::map<std::string, Counts>& rows) {
+        std::string out;
+        for (const auto& [group, c] : rows)
+            out += fmt::format("{}\"{}\":{{\"precision\":{:.4f},\"recall\":{:.4f}}}",
+                               out.empty() ? "" : ",", group, ratio(c.tp, c.tp + c.fp),
+                               ratio(c.tp, c.tp + c.fn));
+        return "{" + out + "}";
+    };
     if (o.json) {
         fmt::print("{{\"posts\":{},\"flagged\":{},\"true_positives\":{},\"false_positives\":{},"
                    "\"false_negatives\":{},\"true_negatives\":{},\"precision\":{:.4f},"
-                   "\"recall\":{:.4f},\"category_accuracy\":{:.4f}}}\n",
-                   all.size(), tp + fp, tp, fp, fn, tn, precision, recall, accuracy);
+                   "\"recall\":{:.4f},\"category_accuracy\":{:.4f},\"languages\":{},"
+                   "\"categories\":{}}}\n",
+                   all.size(), tp + fp, tp, fp, fn, tn, precision, recall, accuracy,
+                   json_groups(per_language), json_groups(per_category));
     } else {
         fmt::print("{} labelled post(s): {} flagged by the rules, {} by the labels\n", all.size(),
                    tp + fp, tp + fn);
@@ -271,9 +380,11 @@ int run_stats(const RulesOptions& o) {
                    tp + fn);
         fmt::print("category accuracy  {:.3f}  ({} of {} found posts carry a labelled category)\n",
                    accuracy, category_right, tp);
-        fmt::print("\n{:<28} {:>5} {:>5} {:>5}\n", "category", "right", "extra", "miss");
-        for (const auto& [category, c] : per_category)
-            fmt::print("{:<28} {:>5} {:>5} {:>5}\n", category, c.tp, c.fp, c.fn);
+        table("category", per_category);
+        if (per_language.size() > 1)
+            table("language", per_language);
+        if (per_source.size() > 1)
+            table("source", per_source);
         if (!false_positives.empty())
             fmt::print("\nfalse positives:\n{}", false_positives);
         if (!false_negatives.empty())
@@ -386,6 +497,10 @@ void add_rules(CLI::App& app, Command& run) {
           "labelled", stats->posts,
           "JSON lines {\"post\": Post, \"label\": {\"flagged\": ..., \"categories\": [...]}}, or -")
         ->required();
+    st->add_option("--corpus", stats->corpus,
+                   "directory of corpus JSON lines ({\"id\", \"text\", \"lang\"}) that label "
+                   "lines {\"id\": ..., \"label\": ...} refer to")
+        ->check(CLI::ExistingDirectory);
     st->add_flag("--json", stats->json, "print the figures as one JSON object");
     st->callback([stats, &run] {
         run = [stats] {
