@@ -79,6 +79,23 @@ std::size_t syllables(std::string_view s) {
     return n;
 }
 
+// Does a dictionary know `word` as a root of its own, or as a compound of
+// one (aftrappen: trappen)? Hunspell also accepts words it derives from
+// another root ("mes" in English, from "me"): those are no lemma there.
+bool knows_as_lemma(std::vector<std::unique_ptr<Hunspell>>& dictionaries, const std::string& word) {
+    for (auto& dictionary : dictionaries) {
+        if (!dictionary->spell(word))
+            continue;
+        const auto stems = dictionary->stem(word);
+        if (stems.empty())
+            return true;
+        for (const auto& stem : stems)
+            if (stem == word || (stem.size() >= 3 && ends_with(word, stem)))
+                return true;
+    }
+    return false;
+}
+
 // ----------------------------------------------------------------- Dutch
 
 struct DutchVerb {
@@ -87,14 +104,15 @@ struct DutchVerb {
     std::vector<std::string> present;    // only where not stem / stem+t
 };
 
-// Prefixes that never take "ge-" and never split off.
-constexpr std::array<std::string_view, 6> k_inseparable = {"be", "ge", "her", "ont", "ver", "er"};
+// Prefixes that never take "ge-" and never split off (mishandeld, bedreigd).
+constexpr std::array<std::string_view, 7> k_inseparable = {"be",  "ge", "her", "ont",
+                                                           "ver", "er", "mis"};
 // Particles that split off ("breekt in", "ingebroken").
 constexpr std::array<std::string_view, 32> k_separable = {
     "aan",   "af",    "bij",   "binnen", "buiten", "dicht", "dood", "in",
     "kapot", "los",   "mee",   "na",     "neer",   "omver", "op",   "open",
     "terug", "toe",   "uit",   "vast",   "weg",    "samen", "stuk", "tegen",
-    "voort", "kwijt", "klem",  "lek",    "plat",   "leeg",  "mis",  "vol"};
+    "voort", "kwijt", "klem",  "lek",    "plat",   "leeg",  "vol",  "rond"};
 // Particles that are separable in one verb and not in another (overvallen,
 // overstappen): both participles are made and the dictionary decides.
 constexpr std::array<std::string_view, 6> k_ambiguous = {"door", "om",     "onder",
@@ -169,6 +187,8 @@ public:
                 return true;
         return false;
     }
+    // Dutch stems are no guide (oplichten: "oplicht"); compounds abound.
+    bool knows_lemma(const std::string& word) { return knows(word); }
 
     Forms family(const std::string& lemma) {
         Forms trusted{lemma};
@@ -335,6 +355,9 @@ public:
                 return true;
         return false;
     }
+    bool knows_lemma(const std::string& word) {
+        return m_irregular.contains(word) || knows_as_lemma(m_dictionaries, word);
+    }
 
     Forms family(const std::string& w) {
         Forms trusted{w};
@@ -429,12 +452,12 @@ Family Lexicon::family(std::string_view written) {
         return family;
     }
     Forms forms;
-    if (m_impl->dutch.available() && m_impl->dutch.knows(lemma)) {
+    if (m_impl->dutch.available() && m_impl->dutch.knows_lemma(lemma)) {
         const auto dutch = m_impl->dutch.family(lemma);
         forms.insert(dutch.begin(), dutch.end());
         family.languages.emplace_back("nl");
     }
-    if (m_impl->english.available() && m_impl->english.knows(lemma)) {
+    if (m_impl->english.available() && m_impl->english.knows_lemma(lemma)) {
         const auto english = m_impl->english.family(lemma);
         forms.insert(english.begin(), english.end());
         family.languages.emplace_back("en");
