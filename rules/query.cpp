@@ -400,6 +400,10 @@ private:
         if (core.find('*') != std::string_view::npos)
             fail(column,
                  fmt::format("\"{}\": '*' may only stand at the start or end of a word", written));
+        if (core.find_first_of("~$") != std::string_view::npos)
+            fail(column, fmt::format("\"{}\": '~' and '$' stand only at the start of a term, as in "
+                                     "~stelen or $preventie",
+                                     written));
         if (star_front && star_back)
             term.wildcard = Wildcard::infix;
         else if (star_front)
