@@ -7,8 +7,13 @@
 //   measure --dir D --rules R      compile time, memory, posts/s on one core
 //                                  for wijkwacht, RE2::Set and a per-rule
 //                                  std::regex loop (on a sample)
+//   corpus --from C --dir D        real texts: the JSON lines of a corpus
+//                                  directory ({"id","text","lang"}) as
+//                                  D/posts.jsonl, D/posts.txt and
+//                                  D/labelled.jsonl, --copies times over
 //
-// bench/rules.sh runs both and times ripgrep and `wijkwacht rules test`.
+// bench/rules.sh runs generate and measure and times ripgrep and `wijkwacht
+// rules test`; bench/backtest.sh does the same on the real corpus.
 
 #include "rules/query.hpp"
 #include "rules/text.hpp"
@@ -18,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <rapidjson/document.h>
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -292,6 +298,53 @@ void measure(const fs::path& dir, const std::vector<fs::path>& rule_paths, std::
                e * 1e6 / static_cast<double>(n));
 }
 
+void corpus(const fs::path& from, const fs::path& dir, std::size_t copies) {
+    fs::create_directories(dir);
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(from))
+        if (entry.path().extension() == ".jsonl")
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    std::vector<Post> posts;
+    for (const auto& file : files) {
+        std::ifstream in(file);
+        std::string line;
+        while (std::getline(in, line)) {
+            rapidjson::Document doc;
+            doc.Parse(line.data(), line.size());
+            if (!doc.IsObject() || !doc.HasMember("id") || !doc["id"].IsString() ||
+                !doc.HasMember("text") || !doc["text"].IsString())
+                continue;
+            Post post;
+            post.source = file.stem().string();
+            post.platform = "feed";
+            post.id = doc["id"].GetString();
+            post.text = {doc["text"].GetString(), doc["text"].GetStringLength()};
+            if (doc.HasMember("lang") && doc["lang"].IsString())
+                post.lang = doc["lang"].GetString();
+            posts.push_back(std::move(post));
+        }
+    }
+    std::ofstream jsonl(dir / "posts.jsonl"), text(dir / "posts.txt"),
+        labelled(dir / "labelled.jsonl");
+    std::size_t bytes = 0;
+    for (std::size_t copy = 0; copy < copies; ++copy)
+        for (Post post : posts) {
+            post.id += fmt::format("#{}", copy);
+            const auto json = to_json(post);
+            jsonl << json << '\n';
+            labelled << "{\"post\":" << json
+                     << ",\"label\":{\"flagged\":false,\"categories\":[]}}\n";
+            std::string line = post.text;
+            std::replace(line.begin(), line.end(), '\n', ' ');
+            text << line << '\n';
+            bytes += post.text.size();
+        }
+    fmt::print("{} posts ({} texts x {}), {:.0f} bytes of text on average\n",
+               posts.size() * copies, posts.size(), copies,
+               static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(posts.size() * copies, 1)));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -311,10 +364,18 @@ int main(int argc, char** argv) {
     mea->add_option("--rules", rule_paths, "rule files or directories")->required();
     mea->add_option("--regex-sample", sample, "posts for the std::regex loop")
         ->capture_default_str();
+    std::string from;
+    std::size_t copies = 10;
+    auto* cor = cli.add_subcommand("corpus", "write a corpus directory's texts as posts");
+    cor->add_option("--from", from, "directory of corpus JSON lines")->required();
+    cor->add_option("--dir", dir)->capture_default_str();
+    cor->add_option("--copies", copies, "how many times over")->capture_default_str();
     CLI11_PARSE(cli, argc, argv);
     try {
         if (gen->parsed())
             generate(dir, posts, dictionary);
+        else if (cor->parsed())
+            corpus(from, dir, copies);
         else
             measure(dir, {rule_paths.begin(), rule_paths.end()}, sample);
     } catch (const std::exception& e) {

@@ -27,6 +27,7 @@ struct RulesOptions {
     std::string posts = "-";
     std::string corpus; // stats: directory of corpus files that labels refer to by id
     bool json = false;
+    bool terms = false; // explain: only the words and phrases, one a line
 };
 
 std::vector<std::filesystem::path> as_paths(const std::vector<std::string>& in) {
@@ -126,7 +127,6 @@ int run_test(const RulesOptions& o) {
 
 struct Verdict {
     std::size_t line = 0;
-    std::string id;
     std::string text;
     std::string lang;
     std::string source;
@@ -136,10 +136,41 @@ struct Verdict {
     std::vector<std::string> rules;
 };
 
-struct StatsChunk {
-    std::vector<Verdict> verdicts;
-    std::string errors;
-    std::size_t bad = 0;
+// What a run of labelled posts adds up to; chunks are tallied on their
+// threads and merged in input order, so only the mistakes keep their text.
+struct Tally {
+    struct Counts {
+        std::size_t tp = 0, fp = 0, fn = 0;
+    };
+    std::size_t posts = 0, tp = 0, fp = 0, fn = 0, tn = 0, category_right = 0, bad = 0;
+    std::map<std::string, Counts> per_category, per_language, per_source;
+    std::string false_positives, false_negatives, wrong_category, errors;
+
+    void add(const Verdict& v, std::string_view name);
+    void merge(Tally&& other) {
+        posts += other.posts;
+        tp += other.tp;
+        fp += other.fp;
+        fn += other.fn;
+        tn += other.tn;
+        category_right += other.category_right;
+        bad += other.bad;
+        const auto merge_map = [](auto& into, const auto& from) {
+            for (const auto& [key, c] : from) {
+                auto& mine = into[key];
+                mine.tp += c.tp;
+                mine.fp += c.fp;
+                mine.fn += c.fn;
+            }
+        };
+        merge_map(per_category, other.per_category);
+        merge_map(per_language, other.per_language);
+        merge_map(per_source, other.per_source);
+        false_positives += other.false_positives;
+        false_negatives += other.false_negatives;
+        wrong_category += other.wrong_category;
+        errors += other.errors;
+    }
 };
 
 // A sub-category counts for its parent: crime.theft.bicycle is crime.theft.
@@ -147,6 +178,52 @@ bool covers(const std::vector<std::string>& wanted, const std::string& got) {
     return std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
         return got == w || (got.size() > w.size() && got.starts_with(w) && got[w.size()] == '.');
     });
+}
+
+void Tally::add(const Verdict& v, std::string_view name) {
+    const auto excerpt = [](const std::string& text) {
+        std::string one = text.substr(0, 110);
+        std::replace(one.begin(), one.end(), '\n', ' ');
+        return one + (text.size() > 110 ? "…" : "");
+    };
+    ++posts;
+    const bool got = !v.rules.empty();
+    for (const auto& c : v.got_categories)
+        ++(covers(v.want_categories, c) ? per_category[c].tp : per_category[c].fp);
+    for (const auto& c : v.want_categories)
+        if (std::none_of(v.got_categories.begin(), v.got_categories.end(),
+                         [&](const std::string& flagged) { return covers({c}, flagged); }))
+            ++per_category[c].fn;
+    const auto count = [&](Counts& c) {
+        c.tp += got && v.want;
+        c.fp += got && !v.want;
+        c.fn += !got && v.want;
+    };
+    count(per_language[v.lang.empty() ? "-" : v.lang]);
+    count(per_source[v.source.empty() ? "-" : v.source]);
+    if (got && v.want) {
+        ++tp;
+        const bool right =
+            std::any_of(v.got_categories.begin(), v.got_categories.end(),
+                        [&](const std::string& c) { return covers(v.want_categories, c); });
+        category_right += right;
+        if (!right)
+            wrong_category += fmt::format("  {}:{}: wanted {}, got {} ({}): {}\n", name, v.line,
+                                          fmt::join(v.want_categories, ","),
+                                          fmt::join(v.got_categories, ","),
+                                          fmt::join(v.rules, ","), excerpt(v.text));
+    } else if (got) {
+        ++fp;
+        false_positives +=
+            fmt::format("  {}:{}: {} ({}): {}\n", name, v.line, fmt::join(v.got_categories, ","),
+                        fmt::join(v.rules, ","), excerpt(v.text));
+    } else if (v.want) {
+        ++fn;
+        false_negatives += fmt::format("  {}:{}: wanted {}: {}\n", name, v.line,
+                                       fmt::join(v.want_categories, ","), excerpt(v.text));
+    } else {
+        ++tn;
+    }
 }
 
 // Texts that label files refer to by id ("file:line"), from the JSON lines
@@ -223,13 +300,8 @@ std::optional<std::string> read_labelled(std::string_view line, const Corpus* co
         return std::string("expected {\"post\": {...}, \"label\": {\"flagged\": ..., "
                            "\"categories\": [...]}} or {\"id\": ..., \"label\": ...}");
     if (doc.HasMember("post")) {
-        rapidjson::StringBuffer buffer;
-        JsonWriter writer(buffer);
-        doc["post"].Accept(writer);
-        auto parsed = post_from_json({buffer.GetString(), buffer.GetSize()});
-        if (!parsed)
-            return "post." + parsed.failure().message;
-        post = std::move(*parsed);
+        if (auto error = post_from_value(doc["post"], "post.", post); !error.empty())
+            return error;
     } else {
         const auto id = *json_string(doc, "id");
         if (!corpus)
@@ -256,9 +328,9 @@ int run_stats(const RulesOptions& o) {
     if (!o.corpus.empty())
         corpus.emplace(o.corpus);
     const auto [file, name] = open_posts(o.posts);
-    const std::function<StatsChunk(std::string_view, std::size_t)> work =
+    const std::function<Tally(std::string_view, std::size_t)> work =
         [&, name = name](std::string_view chunk, std::size_t first) {
-            StatsChunk r;
+            Tally r;
             each_line(chunk, first, [&](std::string_view line, std::size_t number) {
                 if (line.find_first_not_of(" \t\r") == std::string_view::npos)
                     return;
@@ -276,74 +348,26 @@ int run_stats(const RulesOptions& o) {
                 v.got_categories = std::move(alert.categories);
                 for (const auto& m : alert.matches)
                     v.rules.push_back(m.rule);
-                v.id = post.id;
-                v.text = post.text;
-                v.lang = post.lang;
-                v.source = post.source;
-                r.verdicts.push_back(std::move(v));
+                v.lang = std::move(post.lang);
+                v.source = std::move(post.source);
+                v.text = std::move(post.text);
+                r.add(v, name);
             });
             return r;
         };
-    std::vector<Verdict> all;
-    std::size_t bad = 0;
-    for_each_chunk<StatsChunk>(file, work, [&](StatsChunk&& r) {
+    Tally all;
+    for_each_chunk<Tally>(file, work, [&](Tally&& r) {
         std::fwrite(r.errors.data(), 1, r.errors.size(), stderr);
-        bad += r.bad;
-        std::move(r.verdicts.begin(), r.verdicts.end(), std::back_inserter(all));
+        r.errors.clear();
+        all.merge(std::move(r));
     });
     if (file != stdin)
         std::fclose(file);
-
-    std::size_t tp = 0, fp = 0, fn = 0, tn = 0, category_right = 0;
-    struct Counts {
-        std::size_t tp = 0, fp = 0, fn = 0;
-    };
-    std::map<std::string, Counts> per_category, per_language, per_source;
-    std::string false_positives, false_negatives, wrong_category;
-    const auto excerpt = [](const std::string& text) {
-        std::string one = text.substr(0, 110);
-        std::replace(one.begin(), one.end(), '\n', ' ');
-        return one + (text.size() > 110 ? "…" : "");
-    };
-    for (const auto& v : all) {
-        const bool got = !v.rules.empty();
-        for (const auto& c : v.got_categories)
-            ++(covers(v.want_categories, c) ? per_category[c].tp : per_category[c].fp);
-        for (const auto& c : v.want_categories)
-            if (std::none_of(v.got_categories.begin(), v.got_categories.end(),
-                             [&](const std::string& flagged) { return covers({c}, flagged); }))
-                ++per_category[c].fn;
-        const auto count = [&](Counts& c) {
-            c.tp += got && v.want;
-            c.fp += got && !v.want;
-            c.fn += !got && v.want;
-        };
-        count(per_language[v.lang.empty() ? "-" : v.lang]);
-        count(per_source[v.source.empty() ? "-" : v.source]);
-        if (got && v.want) {
-            ++tp;
-            const bool right =
-                std::any_of(v.got_categories.begin(), v.got_categories.end(),
-                            [&](const std::string& c) { return covers(v.want_categories, c); });
-            category_right += right;
-            if (!right)
-                wrong_category +=
-                    fmt::format("  {}:{}: wanted {}, got {} ({}): {}\n", name, v.line,
-                                fmt::join(v.want_categories, ","), fmt::join(v.got_categories, ","),
-                                fmt::join(v.rules, ","), excerpt(v.text));
-        } else if (got) {
-            ++fp;
-            false_positives += fmt::format("  {}:{}: {} ({}): {}\n", name, v.line,
-                                           fmt::join(v.got_categories, ","),
-                                           fmt::join(v.rules, ","), excerpt(v.text));
-        } else if (v.want) {
-            ++fn;
-            false_negatives += fmt::format("  {}:{}: wanted {}: {}\n", name, v.line,
-                                           fmt::join(v.want_categories, ","), excerpt(v.text));
-        } else {
-            ++tn;
-        }
-    }
+    const std::size_t posts = all.posts, tp = all.tp, fp = all.fp, fn = all.fn, tn = all.tn;
+    const std::size_t category_right = all.category_right, bad = all.bad;
+    const auto &per_category = all.per_category, &per_language = all.per_language,
+               &per_source = all.per_source;
+    using Counts = Tally::Counts;
     const auto ratio = [](std::size_t a, std::size_t b) {
         return b == 0 ? 1.0 : static_cast<double>(a) / static_cast<double>(b);
     };
@@ -369,10 +393,10 @@ int run_stats(const RulesOptions& o) {
                    "\"false_negatives\":{},\"true_negatives\":{},\"precision\":{:.4f},"
                    "\"recall\":{:.4f},\"category_accuracy\":{:.4f},\"languages\":{},"
                    "\"categories\":{}}}\n",
-                   all.size(), tp + fp, tp, fp, fn, tn, precision, recall, accuracy,
+                   posts, tp + fp, tp, fp, fn, tn, precision, recall, accuracy,
                    json_groups(per_language), json_groups(per_category));
     } else {
-        fmt::print("{} labelled post(s): {} flagged by the rules, {} by the labels\n", all.size(),
+        fmt::print("{} labelled post(s): {} flagged by the rules, {} by the labels\n", posts,
                    tp + fp, tp + fn);
         fmt::print("precision          {:.3f}  ({} of {} flagged posts should be)\n", precision, tp,
                    tp + fp);
@@ -385,12 +409,12 @@ int run_stats(const RulesOptions& o) {
             table("language", per_language);
         if (per_source.size() > 1)
             table("source", per_source);
-        if (!false_positives.empty())
-            fmt::print("\nfalse positives:\n{}", false_positives);
-        if (!false_negatives.empty())
-            fmt::print("\nfalse negatives:\n{}", false_negatives);
-        if (!wrong_category.empty())
-            fmt::print("\nfound, wrong category:\n{}", wrong_category);
+        if (!all.false_positives.empty())
+            fmt::print("\nfalse positives:\n{}", all.false_positives);
+        if (!all.false_negatives.empty())
+            fmt::print("\nfalse negatives:\n{}", all.false_negatives);
+        if (!all.wrong_category.empty())
+            fmt::print("\nfound, wrong category:\n{}", all.wrong_category);
     }
     return bad ? 1 : 0;
 }
@@ -399,6 +423,11 @@ int run_explain(const RulesOptions& o, const std::vector<std::string>& only) {
     const RuleSet set = RuleSet::load(as_paths(o.paths));
     for (const auto& warning : set.warnings())
         fmt::print(stderr, "{}\n", warning);
+    if (o.terms) {
+        for (const auto& term : set.terms())
+            fmt::print("{}\n", term);
+        return 0;
+    }
     std::size_t shown = 0;
     std::vector<std::string> vocabularies;
     for (std::size_t i = 0; i < set.rules().size(); ++i) {
@@ -462,6 +491,8 @@ void add_rules(CLI::App& app, Command& run) {
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     e->add_option("rule", *only, "rule ids to explain (default: all)");
+    e->add_flag("--terms", explain->terms,
+                "print only every word and phrase the rules look for, normalised, one a line");
     e->callback([explain, only, &run] {
         run = [explain, only] {
             return run_explain(*explain, *only);

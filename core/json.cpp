@@ -258,6 +258,10 @@ std::string to_json(const Alert& alert) {
     return {buffer.GetString(), buffer.GetSize()};
 }
 
+std::string post_from_value(const rapidjson::Value& value, const std::string& path, Post& post) {
+    return read_post(value, path, post);
+}
+
 Result<Post> post_from_json(std::string_view text) {
     rapidjson::Document doc;
     if (auto error = parse_json(text, doc, k_json_max_depth))

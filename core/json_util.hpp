@@ -34,6 +34,12 @@ inline std::string json_text(const rapidjson::Value& object, const char* name) {
     return std::string(json_string(object, name).value_or(""));
 }
 
+struct Post;
+
+// Reads a Post from a parsed JSON value (what post_from_json does after
+// parsing); returns "" or the error, its field named after `path`.
+std::string post_from_value(const rapidjson::Value& value, const std::string& path, Post& post);
+
 inline std::string_view as_view(const rapidjson::Value& value) {
     return {value.GetString(), value.GetStringLength()};
 }

@@ -657,6 +657,37 @@ bool field_matches(const Node& node, const Post& post, std::vector<Hit>& hits) {
     return false;
 }
 
+// Whether the node holds, without collecting hits: what a NOT needs, and it
+// stops at the first term that decides.
+bool holds(const Node& node, const EvalContext& ctx) {
+    switch (node.kind) {
+    case Node::Kind::term:
+        if (node.words.size() == 1)
+            return !ctx.occurrences.of(node.words.front()).empty();
+        [[fallthrough]];
+    case Node::Kind::phrase:
+    case Node::Kind::near: {
+        std::vector<Hit> arena;
+        std::vector<Range> ranges;
+        positions(node, ctx, arena, ranges);
+        return !ranges.empty();
+    }
+    case Node::Kind::all_of:
+        return std::all_of(node.children.begin(), node.children.end(),
+                           [&](const auto& child) { return holds(*child, ctx); });
+    case Node::Kind::any_of:
+        return std::any_of(node.children.begin(), node.children.end(),
+                           [&](const auto& child) { return holds(*child, ctx); });
+    case Node::Kind::negate:
+        return !holds(*node.children.front(), ctx);
+    case Node::Kind::field: {
+        std::vector<Hit> ignored;
+        return field_matches(node, ctx.post, ignored);
+    }
+    }
+    return false;
+}
+
 bool eval(const Node& node, const EvalContext& ctx, std::vector<Hit>& hits) {
     switch (node.kind) {
     case Node::Kind::term:
@@ -684,12 +715,8 @@ bool eval(const Node& node, const EvalContext& ctx, std::vector<Hit>& hits) {
             any = eval(*child, ctx, hits) || any;
         return any;
     }
-    case Node::Kind::negate: {
-        const std::size_t mark = hits.size();
-        const bool inner = eval(*node.children.front(), ctx, hits);
-        hits.resize(mark);
-        return !inner;
-    }
+    case Node::Kind::negate:
+        return !holds(*node.children.front(), ctx);
     case Node::Kind::field:
         return field_matches(node, ctx.post, hits);
     }

@@ -428,6 +428,35 @@ void expand(const rules::Node& node, Expansion& out) {
 }
 } // namespace
 
+namespace {
+void collect_literals(const rules::Node& node, std::vector<std::string>& out) {
+    if (node.kind == rules::Node::Kind::phrase) {
+        std::string phrase;
+        for (const auto& word : node.words)
+            phrase += (phrase.empty() ? "" : " ") + word.norm;
+        out.push_back(std::move(phrase));
+    } else {
+        for (const auto& word : node.words) {
+            if (word.forms.empty())
+                out.push_back(word.norm);
+            out.insert(out.end(), word.forms.begin(), word.forms.end());
+        }
+    }
+    for (const auto& child : node.children)
+        collect_literals(*child, out);
+}
+} // namespace
+
+std::vector<std::string> RuleSet::terms() const {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < m_impl->queries.size(); ++i)
+        if (m_impl->rules[i].enabled && m_impl->queries[i])
+            collect_literals(*m_impl->queries[i], out);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 Expansion RuleSet::explain(std::size_t index) const {
     Expansion out;
     if (index < m_impl->queries.size() && m_impl->queries[index])

@@ -60,6 +60,10 @@ public:
     const std::vector<std::string>& warnings() const;
     // The families and vocabularies in rule `index` of rules().
     Expansion explain(std::size_t index) const;
+    // Every word and phrase the enabled rules look for, normalised (word
+    // families as their forms, wildcards as the letters they require),
+    // sorted and unique: what a fixed-string search would need.
+    std::vector<std::string> terms() const;
 
     struct Impl; // the compiled form, private to the rules library
 
