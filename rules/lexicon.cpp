@@ -436,11 +436,6 @@ Lexicon::Lexicon() {
 
 Lexicon::~Lexicon() = default;
 
-Lexicon& Lexicon::instance() {
-    static Lexicon lexicon;
-    return lexicon;
-}
-
 Family Lexicon::family(std::string_view written) {
     const std::lock_guard lock(m_mutex);
     Family family;

@@ -29,22 +29,21 @@ struct Family {
 
 class Lexicon {
 public:
-    // Loads the Hunspell dictionaries on first use: from $WIJKWACHT_DICTIONARIES
-    // (a directory) if set, else /usr/share/hunspell.
-    static Lexicon& instance();
+    // Loads the Hunspell dictionaries (~50 MB, half a second): from
+    // $WIJKWACHT_DICTIONARIES (a directory) if set, else /usr/share/hunspell.
+    // The rule loader holds one only while it compiles rules that use families.
+    Lexicon();
+    ~Lexicon();
+    Lexicon(const Lexicon&) = delete;
+    Lexicon& operator=(const Lexicon&) = delete;
 
     // The family of `lemma` (lower-case or not) in every language whose
     // dictionary knows it. Thread-safe.
     Family family(std::string_view lemma);
 
-    ~Lexicon();
-    Lexicon(const Lexicon&) = delete;
-    Lexicon& operator=(const Lexicon&) = delete;
-
     struct Impl;
 
 private:
-    Lexicon();
     std::mutex m_mutex;
     std::unique_ptr<Impl> m_impl;
 };

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <malloc.h>
 #include <map>
 #include <sstream>
 
@@ -141,9 +142,11 @@ public:
     // rules::Expander
     std::vector<std::string> family(std::string_view lemma, std::string& error) override {
         auto it = m_families.find(lemma);
-        if (it == m_families.end())
-            it = m_families.emplace(std::string(lemma), rules::Lexicon::instance().family(lemma))
-                     .first;
+        if (it == m_families.end()) {
+            if (!m_lexicon)
+                m_lexicon = std::make_unique<rules::Lexicon>();
+            it = m_families.emplace(std::string(lemma), m_lexicon->family(lemma)).first;
+        }
         error = it->second.error;
         return it->second.forms;
     }
@@ -351,6 +354,7 @@ private:
     std::vector<std::pair<const toml::table*, std::string>> m_rule_tables;
     std::map<std::string, PendingVocabulary, std::less<>> m_vocabularies;
     std::map<std::string, rules::Family, std::less<>> m_families;
+    std::unique_ptr<rules::Lexicon> m_lexicon; // only while rules with families compile
 };
 
 } // namespace
@@ -359,10 +363,16 @@ RuleSet::RuleSet() : m_impl(std::make_shared<const Impl>()) {}
 RuleSet::RuleSet(std::shared_ptr<const Impl> impl) : m_impl(std::move(impl)) {}
 
 RuleSet RuleSet::load(const std::vector<fs::path>& paths) {
-    Loader loader;
-    for (const auto& path : paths)
-        loader.load_path(path);
-    return RuleSet(std::make_shared<const Impl>(loader.take()));
+    std::shared_ptr<const Impl> impl;
+    {
+        Loader loader;
+        for (const auto& path : paths)
+            loader.load_path(path);
+        impl = std::make_shared<const Impl>(loader.take());
+    }
+    // The dictionaries are gone; hand their pages back (a daemon lives long).
+    ::malloc_trim(0);
+    return RuleSet(std::move(impl));
 }
 
 RuleSet RuleSet::parse(std::string_view toml, std::string_view name) {
