@@ -144,11 +144,70 @@ TEST_CASE("RULES.md: the default packs cover every category of the taxonomy") {
         for (const std::string category :
              {"crime.burglary", "crime.theft", "crime.pickpocketing", "crime.robbery",
               "crime.violence", "crime.threat", "crime.explosion", "crime.vandalism", "crime.drugs",
-              "crime.fraud", "crime.cyber", "crime.sexual", "public.missing",
-              "public.witness_appeal", "footage.shared"})
+              "crime.fraud", "crime.cyber", "crime.sexual", "crime.traffic", "crime.weapons",
+              "public.missing", "public.witness_appeal", "footage.shared", "victim.help"})
             if (rule.category == category || rule.category.starts_with(category + "."))
                 top.insert(category);
-    CHECK(top.size() == 15);
+    CHECK(top.size() == 18);
+}
+
+TEST_CASE("RULES.md: each pack's rules are guarded by language") {
+    const auto packs =
+        RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
+    const auto categories = [&](std::string text, std::string lang) {
+        Post p;
+        p.platform = "feed";
+        p.text = std::move(text);
+        p.lang = std::move(lang);
+        std::set<std::string> out;
+        for (const auto& m : packs.evaluate(p))
+            out.insert(m.category);
+        return out;
+    };
+    CHECK_FALSE(categories("Police set new rules for pursuits - The Plain Dealer", "en")
+                    .count("crime.drugs"));
+    CHECK(categories("Dealer aangehouden in Oud Woensel", "nl").count("crime.drugs"));
+    CHECK(categories("Dealer aangehouden in Oud Woensel", "").count("crime.drugs"));
+}
+
+TEST_CASE("RULES.md: word families, what they cover and what not") {
+    const auto families = RuleSet::parse(R"(
+[[rule]]
+id = "a"
+category = "c"
+query = '~stelen'
+
+[[rule]]
+id = "b"
+category = "c"
+query = '~inbreken'
+
+[[rule]]
+id = "c"
+category = "c"
+query = '~rob'
+
+[[rule]]
+id = "d"
+category = "c"
+query = '~helen'
+)",
+                                         "RULES.md");
+    const auto fired = [&](std::string text) {
+        Post p;
+        p.text = std::move(text);
+        std::set<std::string> out;
+        for (const auto& m : families.evaluate(p))
+            out.insert(m.rule);
+        return out;
+    };
+    for (const char* text : {"steel", "steelt", "stal", "stalen", "gestolen", "stelend"})
+        CHECK_MESSAGE(fired(text).count("a"), text);
+    CHECK(fired("de vraag werd gesteld").empty());
+    CHECK(fired("er is ingebroken").count("b"));
+    CHECK(fired("hij brak gisteren in").empty()); // a split separable verb
+    CHECK(fired("zeehonden en robben").count("c")); // both languages' families
+    CHECK(fired("heel mooi").count("d"));
 }
 
 TEST_CASE("RULES.md: footage is a camera word together with an incident, not every photo") {
