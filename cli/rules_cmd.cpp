@@ -182,9 +182,12 @@ bool covers(const std::vector<std::string>& wanted, const std::string& got) {
 
 void Tally::add(const Verdict& v, std::string_view name) {
     const auto excerpt = [](const std::string& text) {
-        std::string one = text.substr(0, 110);
+        std::size_t cut = std::min<std::size_t>(text.size(), 110);
+        while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+            --cut; // never inside a UTF-8 sequence
+        std::string one = text.substr(0, cut);
         std::replace(one.begin(), one.end(), '\n', ' ');
-        return one + (text.size() > 110 ? "…" : "");
+        return one + (text.size() > cut ? "…" : "");
     };
     ++posts;
     const bool got = !v.rules.empty();

@@ -187,6 +187,14 @@ TEST_CASE("rules stats: precision, recall, category accuracy and the posts it ge
     CHECK(r.output.find("found, wrong category:\n  " + labelled +
                         ":5: wanted crime.theft, got crime.burglary") != std::string::npos);
 
+    // An excerpt of a long text is cut between characters, never inside one.
+    write_text(dir.path() / "long.jsonl",
+               R"({"post":{"id":"7","text":")" + std::string(109, 'a') +
+                   "\xC3\xA9 inbraak\"},\"label\":{\"flagged\":false,\"categories\":[]}}\n");
+    r = run_tool(dir, {"rules", "stats", "--rules", (dir.path() / "rules.toml").string(),
+                       (dir.path() / "long.jsonl").string()});
+    CHECK(r.output.find(std::string(109, 'a') + "…") != std::string::npos);
+
     write_text(dir.path() / "bad.jsonl", "{\"post\":{\"id\":\"1\"}}\n");
     r = run_tool(dir, {"rules", "stats", "--rules", (dir.path() / "rules.toml").string(),
                        (dir.path() / "bad.jsonl").string()});
