@@ -15,6 +15,7 @@
 // bench/rules.sh runs generate and measure and times ripgrep and `wijkwacht
 // rules test`; bench/backtest.sh does the same on the real corpus.
 
+#include "rules/lexicon.hpp"
 #include "rules/query.hpp"
 #include "rules/text.hpp"
 
@@ -30,6 +31,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 #include <set>
@@ -191,7 +193,14 @@ void term_regexes(const rules::Node& node, std::vector<std::string>& out) {
                 w.wildcard == rules::Wildcard::suffix || w.wildcard == rules::Wildcard::infix;
             const bool back =
                 w.wildcard == rules::Wildcard::prefix || w.wildcard == rules::Wildcard::infix;
-            re += (front ? "\\w*" : "") + RE2::QuoteMeta(w.norm) + (back ? "\\w*" : "");
+            std::string word = RE2::QuoteMeta(w.norm);
+            if (!w.forms.empty()) { // a word family: any of its forms
+                word.clear();
+                for (const auto& form : w.forms)
+                    word += (word.empty() ? "(?:" : "|") + RE2::QuoteMeta(form);
+                word += ")";
+            }
+            re += (front ? "\\w*" : "") + word + (back ? "\\w*" : "");
         }
         out.push_back(re + "\\b");
     }
@@ -199,8 +208,41 @@ void term_regexes(const rules::Node& node, std::vector<std::string>& out) {
         term_regexes(*child, out);
 }
 
-std::string as_regex(const std::string& query) {
-    const auto parsed = rules::parse_query(query);
+// Resolves ~families and $vocabularies of the measured rule set, so the
+// baselines get the same positive terms wijkwacht does.
+class BenchExpander final : public rules::Expander {
+public:
+    explicit BenchExpander(const RuleSet& set) {
+        for (const auto& v : set.vocabularies())
+            m_terms[v.name] = v.terms;
+    }
+    std::vector<std::string> family(std::string_view lemma, std::string& error) override {
+        if (!m_lexicon)
+            m_lexicon = std::make_unique<rules::Lexicon>();
+        auto f = m_lexicon->family(lemma);
+        error = f.error;
+        return f.forms;
+    }
+    const rules::Node* vocabulary(std::string_view name, std::string& error) override {
+        const std::string key(name);
+        if (auto it = m_parsed.find(key); it != m_parsed.end())
+            return it->second.get();
+        auto parsed = rules::parse_query(m_terms[key], this);
+        if (!parsed.root) {
+            error = "vocabulary " + key;
+            return nullptr;
+        }
+        return (m_parsed[key] = std::move(parsed.root)).get();
+    }
+
+private:
+    std::map<std::string, std::string> m_terms;
+    std::map<std::string, std::unique_ptr<rules::Node>> m_parsed;
+    std::unique_ptr<rules::Lexicon> m_lexicon;
+};
+
+std::string as_regex(const std::string& query, rules::Expander& expander) {
+    const auto parsed = rules::parse_query(query, &expander);
     std::vector<std::string> parts;
     if (parsed.root)
         term_regexes(*parsed.root, parts);
@@ -249,8 +291,9 @@ void measure(const fs::path& dir, const std::vector<fs::path>& rule_paths, std::
 
     // Baselines over the rules' positive terms.
     std::vector<std::string> patterns;
+    BenchExpander expander(rules);
     for (const auto& rule : rules.rules())
-        patterns.push_back(as_regex(rule.query));
+        patterns.push_back(as_regex(rule.query, expander));
     RE2::Options options;
     options.set_case_sensitive(false);
     options.set_max_mem(std::int64_t{1} << 32);

@@ -436,6 +436,8 @@ void App::reload() {
         RuleSet rules = RuleSet::load(next.daemon.rules);
         for (const auto& warning : next.warnings)
             log::warning("config", "{}", warning);
+        for (const auto& warning : rules.warnings())
+            log::warning("rules", "{}", warning);
         if (next.publish.endpoint != m_config.publish.endpoint ||
             next.publish.replay_endpoint != m_config.publish.replay_endpoint ||
             next.publish.server_secret_key != m_config.publish.server_secret_key ||

@@ -80,12 +80,16 @@ int main(int argc, char** argv) {
             const auto keys = load_authorized_keys(config.publish);
             for (const auto& warning : config.warnings)
                 fmt::print(stderr, "warning: {}\n", warning);
+            for (const auto& warning : rules.warnings())
+                fmt::print(stderr, "{}\n", warning);
             print_summary(config, rules);
             if (server)
                 fmt::print("  curve      on, server key {}, {} authorized key(s)\n",
                            server->public_key, keys.size());
             return 0;
         }
+        for (const auto& warning : rules.warnings())
+            log::warning("rules", "{}", warning);
         if (rules.enabled_count() == 0)
             log::warning("rules", "no enabled rules in daemon.rules: nothing will be flagged");
         App app(std::move(config), std::move(rules), AppOptions{once});
