@@ -383,9 +383,10 @@ void corpus(const fs::path& from, const fs::path& dir, std::size_t copies) {
             text << line << '\n';
             bytes += post.text.size();
         }
-    fmt::print("{} posts ({} texts x {}), {:.0f} bytes of text on average\n",
-               posts.size() * copies, posts.size(), copies,
-               static_cast<double>(bytes) / static_cast<double>(std::max<std::size_t>(posts.size() * copies, 1)));
+    fmt::print("{} posts ({} texts x {}), {:.0f} bytes of text on average\n", posts.size() * copies,
+               posts.size(), copies,
+               static_cast<double>(bytes) /
+                   static_cast<double>(std::max<std::size_t>(posts.size() * copies, 1)));
 }
 
 } // namespace

@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <unordered_map>
 #include <unistd.h>
+#include <unordered_map>
 
 namespace wijkwacht::cli {
 
@@ -183,7 +183,8 @@ bool covers(const std::vector<std::string>& wanted, const std::string& got) {
 void Tally::add(const Verdict& v, std::string_view name) {
     const auto excerpt = [](const std::string& text) {
         std::size_t cut = std::min<std::size_t>(text.size(), 110);
-        while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        while (cut < text.size() && cut > 0 &&
+               (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
             --cut; // never inside a UTF-8 sequence
         std::string one = text.substr(0, cut);
         std::replace(one.begin(), one.end(), '\n', ' ');
@@ -211,10 +212,10 @@ void Tally::add(const Verdict& v, std::string_view name) {
                         [&](const std::string& c) { return covers(v.want_categories, c); });
         category_right += right;
         if (!right)
-            wrong_category += fmt::format("  {}:{}: wanted {}, got {} ({}): {}\n", name, v.line,
-                                          fmt::join(v.want_categories, ","),
-                                          fmt::join(v.got_categories, ","),
-                                          fmt::join(v.rules, ","), excerpt(v.text));
+            wrong_category +=
+                fmt::format("  {}:{}: wanted {}, got {} ({}): {}\n", name, v.line,
+                            fmt::join(v.want_categories, ","), fmt::join(v.got_categories, ","),
+                            fmt::join(v.rules, ","), excerpt(v.text));
     } else if (got) {
         ++fp;
         false_positives +=

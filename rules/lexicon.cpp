@@ -1,12 +1,12 @@
 #include "rules/lexicon.hpp"
 
-#include <hunspell/hunspell.hxx>
 #include <utf8proc.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
+#include <hunspell/hunspell.hxx>
 #include <map>
 #include <optional>
 #include <set>
@@ -55,10 +55,10 @@ std::vector<std::string> split(std::string_view s, char sep) {
 
 std::string lower_utf8(std::string_view s) {
     utf8proc_uint8_t* out = nullptr;
-    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
-                                static_cast<utf8proc_ssize_t>(s.size()), &out,
-                                static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE |
-                                                               UTF8PROC_CASEFOLD));
+    const auto n =
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
+                     static_cast<utf8proc_ssize_t>(s.size()), &out,
+                     static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD));
     if (n < 0)
         return std::string(s);
     std::string result(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
@@ -109,10 +109,9 @@ constexpr std::array<std::string_view, 7> k_inseparable = {"be",  "ge", "her", "
                                                            "ver", "er", "mis"};
 // Particles that split off ("breekt in", "ingebroken").
 constexpr std::array<std::string_view, 32> k_separable = {
-    "aan",   "af",    "bij",   "binnen", "buiten", "dicht", "dood", "in",
-    "kapot", "los",   "mee",   "na",     "neer",   "omver", "op",   "open",
-    "terug", "toe",   "uit",   "vast",   "weg",    "samen", "stuk", "tegen",
-    "voort", "kwijt", "klem",  "lek",    "plat",   "leeg",  "vol",  "rond"};
+    "aan",  "af",    "bij",   "binnen", "buiten", "dicht", "dood", "in",   "kapot", "los", "mee",
+    "na",   "neer",  "omver", "op",     "open",   "terug", "toe",  "uit",  "vast",  "weg", "samen",
+    "stuk", "tegen", "voort", "kwijt",  "klem",   "lek",   "plat", "leeg", "vol",   "rond"};
 // Particles that are separable in one verb and not in another (overvallen,
 // overstappen): both participles are made and the dictionary decides.
 constexpr std::array<std::string_view, 6> k_ambiguous = {"door", "om",     "onder",
@@ -131,8 +130,8 @@ std::optional<DutchStem> dutch_stem(std::string_view infinitive) {
     const std::size_t n = base.size();
     if (n >= 2 && base[n - 1] == base[n - 2] && is_consonant(base[n - 1])) {
         base.pop_back();
-    } else if (n >= 2 && is_consonant(base[n - 1]) && is_vowel(base[n - 2]) &&
-               base[n - 2] != 'i' && base[n - 2] != 'y' && (n < 3 || !is_vowel(base[n - 3]))) {
+    } else if (n >= 2 && is_consonant(base[n - 1]) && is_vowel(base[n - 2]) && base[n - 2] != 'i' &&
+               base[n - 2] != 'y' && (n < 3 || !is_vowel(base[n - 3]))) {
         // An open syllable keeps its long vowel in a closed one: stel-en → steel.
         // Not after a schwa (wandel-en, teken-en), unless what precedes is a
         // prefix (bevel-en → beveel).
@@ -147,8 +146,8 @@ std::optional<DutchStem> dutch_stem(std::string_view infinitive) {
             base.insert(n - 1, 1, base[n - 2]);
     }
     const char last = base.back();
-    const bool kofschip = last == 't' || last == 'k' || last == 'f' || last == 's' ||
-                          last == 'p' || last == 'x' || ends_with(base, "ch");
+    const bool kofschip = last == 't' || last == 'k' || last == 'f' || last == 's' || last == 'p' ||
+                          last == 'x' || ends_with(base, "ch");
     if (last == 'v')
         base.back() = 'f';
     else if (last == 'z')
@@ -245,7 +244,9 @@ private:
         candidates.insert(p + stem->stem + past + "n");
         const char last = stem->stem.back();
         const std::string participle = (ge ? "ge" : "") + stem->stem +
-                                       (last == 't' || last == 'd' ? "" : stem->voiceless ? "t" : "d");
+                                       (last == 't' || last == 'd' ? ""
+                                        : stem->voiceless          ? "t"
+                                                                   : "d");
         candidates.insert(p + participle);
         candidates.insert(p + participle + "e");
     }
@@ -285,8 +286,9 @@ private:
             }
         }
         if (ends_with(lemma, "en"))
-            simple_verb(lemma, "", !std::any_of(k_inseparable.begin(), k_inseparable.end(),
-                                                [&](auto p) { return lemma.starts_with(p); }),
+            simple_verb(lemma, "",
+                        !std::any_of(k_inseparable.begin(), k_inseparable.end(),
+                                     [&](auto p) { return lemma.starts_with(p); }),
                         trusted, candidates);
     }
 

@@ -327,11 +327,10 @@ private:
     std::unique_ptr<Node> make_vocabulary(std::string_view written, std::size_t column) {
         const auto name = written.substr(1);
         if (!is_vocabulary_name(name))
-            fail(column, fmt::format("\"{}\": a vocabulary name has only a-z, 0-9 and '_'",
-                                     written));
+            fail(column,
+                 fmt::format("\"{}\": a vocabulary name has only a-z, 0-9 and '_'", written));
         if (!m_expander)
-            fail(column, fmt::format("\"{}\": vocabularies are only known in rule files",
-                                     written));
+            fail(column, fmt::format("\"{}\": vocabularies are only known in rule files", written));
         std::string error;
         const Node* vocabulary = m_expander->vocabulary(name, error);
         if (!vocabulary)
@@ -346,8 +345,8 @@ private:
         const auto tokens = tokenize(lemma);
         if (tokens.size() != 1 || tokens.tokens().front().kind != TokenKind::word ||
             lemma.find_first_of("*#@") != std::string_view::npos)
-            fail(column, fmt::format("\"{}\": a word family is '~' and one word, as in ~stelen",
-                                     written));
+            fail(column,
+                 fmt::format("\"{}\": a word family is '~' and one word, as in ~stelen", written));
         if (!m_expander)
             fail(column,
                  fmt::format("\"{}\": word families are only known in rule files", written));
@@ -373,8 +372,8 @@ private:
                                     bool allow_phrase) {
         if (written.starts_with('$')) {
             if (!allow_phrase)
-                fail(column, fmt::format("\"{}\": a vocabulary cannot stand inside a phrase",
-                                         written));
+                fail(column,
+                     fmt::format("\"{}\": a vocabulary cannot stand inside a phrase", written));
             return make_vocabulary(written, column);
         }
         if (written.starts_with('~')) {

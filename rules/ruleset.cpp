@@ -124,8 +124,9 @@ public:
             if (vocabulary.state == State::unparsed)
                 parse_vocabulary(vocabulary); // errors even when no rule uses it
             if (!vocabulary.used)
-                m_impl.warnings.push_back(fmt::format(
-                    "{}: warning: vocabulary \"{}\" is not used by any rule", vocabulary.where, key));
+                m_impl.warnings.push_back(
+                    fmt::format("{}: warning: vocabulary \"{}\" is not used by any rule",
+                                vocabulary.where, key));
         }
         if (!m_errors.empty())
             throw ConfigError(std::move(m_errors));
@@ -161,7 +162,8 @@ public:
         auto& vocabulary = it->second;
         vocabulary.used = true;
         if (vocabulary.state == State::parsing) {
-            error = fmt::format("\"${}\" refers to itself (through the vocabularies it uses)", name);
+            error =
+                fmt::format("\"${}\" refers to itself (through the vocabularies it uses)", name);
             return nullptr;
         }
         if (vocabulary.state == State::unparsed)
@@ -237,8 +239,8 @@ private:
         if (parsed.error) {
             const auto [line, column] =
                 locate(vocabulary.position, vocabulary.terms, parsed.error->column - 1);
-            m_errors.push_back(fmt::format("{}:{}:{}: vocabulary: {}", vocabulary.file, line, column,
-                                           parsed.error->message));
+            m_errors.push_back(fmt::format("{}:{}:{}: vocabulary: {}", vocabulary.file, line,
+                                           column, parsed.error->message));
             return;
         }
         vocabulary.root = std::move(parsed.root);
@@ -422,9 +424,8 @@ const std::vector<std::string>& RuleSet::warnings() const {
 
 namespace {
 void expand(const rules::Node& node, Expansion& out) {
-    if (!node.vocabulary.empty() &&
-        std::find(out.vocabularies.begin(), out.vocabularies.end(), node.vocabulary) ==
-            out.vocabularies.end())
+    if (!node.vocabulary.empty() && std::find(out.vocabularies.begin(), out.vocabularies.end(),
+                                              node.vocabulary) == out.vocabularies.end())
         out.vocabularies.push_back(node.vocabulary);
     for (const auto& word : node.words) {
         if (word.forms.empty())

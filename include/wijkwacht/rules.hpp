@@ -28,7 +28,7 @@ struct Rule {
 // A named list of terms that queries use as $name (SPEC §3).
 struct Vocabulary {
     std::string name;
-    std::string terms; // as written
+    std::string terms;  // as written
     std::string origin; // "file:line"
 };
 

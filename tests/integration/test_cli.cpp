@@ -202,7 +202,8 @@ TEST_CASE("rules stats: precision, recall, category accuracy and the posts it ge
     CHECK(r.output.find("bad.jsonl:1: expected {\"post\"") != std::string::npos);
 }
 
-TEST_CASE("rules stats --corpus: label lines refer to corpus texts by id; per language and source") {
+TEST_CASE(
+    "rules stats --corpus: label lines refer to corpus texts by id; per language and source") {
     TempDir dir;
     write_text(dir.path() / "rules.toml", std::string(k_rules));
     const auto corpus = dir.path() / "corpus";
@@ -224,7 +225,8 @@ TEST_CASE("rules stats --corpus: label lines refer to corpus texts by id; per la
                "\n");
     const auto rules = (dir.path() / "rules.toml").string();
     const auto labels = (dir.path() / "labels.jsonl").string();
-    auto r = run_tool(dir, {"rules", "stats", "--rules", rules, "--corpus", corpus.string(), labels});
+    auto r =
+        run_tool(dir, {"rules", "stats", "--rules", rules, "--corpus", corpus.string(), labels});
     CHECK(r.status == 0);
     CHECK(r.output.find("3 labelled post(s): 1 flagged by the rules, 2 by the labels") !=
           std::string::npos);

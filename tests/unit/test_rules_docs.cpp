@@ -205,7 +205,7 @@ query = '~helen'
         CHECK_MESSAGE(fired(text).count("a"), text);
     CHECK(fired("de vraag werd gesteld").empty());
     CHECK(fired("er is ingebroken").count("b"));
-    CHECK(fired("hij brak gisteren in").empty()); // a split separable verb
+    CHECK(fired("hij brak gisteren in").empty());   // a split separable verb
     CHECK(fired("zeehonden en robben").count("c")); // both languages' families
     CHECK(fired("heel mooi").count("d"));
 }

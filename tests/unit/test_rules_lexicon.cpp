@@ -61,7 +61,8 @@ std::string error_of(std::string_view toml) {
 
 TEST_CASE("word families: Dutch regular verbs, with ge-…-d/t participles and 't kofschip") {
     const auto bedreigen = forms_of("bedreigen");
-    for (const char* form : {"bedreig", "bedreigt", "bedreigde", "bedreigden", "bedreigd", "bedreigen"})
+    for (const char* form :
+         {"bedreig", "bedreigt", "bedreigde", "bedreigden", "bedreigd", "bedreigen"})
         CHECK_MESSAGE(bedreigen.count(form), form);
     CHECK_FALSE(bedreigen.count("gebedreigd")); // be- takes no ge-
 
@@ -126,12 +127,12 @@ TEST_CASE("word families: English regular and irregular forms") {
 
 TEST_CASE("word families: an unknown lemma is an error with its column") {
     CHECK_FALSE(lexicon().family("xqzwvk").error.empty());
-    const auto error = error_of(
-        "[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = 'fiets ~xqzwvk'\n");
+    const auto error =
+        error_of("[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = 'fiets ~xqzwvk'\n");
     CHECK(error.find("r.toml:4:16:") == 0);
     CHECK(error.find("no Dutch or English dictionary knows \"xqzwvk\"") != std::string::npos);
-    CHECK(error_of("[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = '~'\n").find(
-              "a word family is '~' and one word") != std::string::npos);
+    CHECK(error_of("[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = '~'\n")
+              .find("a word family is '~' and one word") != std::string::npos);
     CHECK(error_of("[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = '#~stelen'\n")
               .find("'~' and '$' stand only at the start of a term") != std::string::npos);
 }
@@ -211,9 +212,9 @@ query = 'z -$a'
     CHECK(error_of("[[rule]]\nid = \"r\"\ncategory = \"c\"\nquery = '\"a $b\"'\n")
               .find("cannot stand inside a phrase") != std::string::npos);
 
-    const auto unused = rules_of(
-        "[[vocabulary]]\nname = \"spare\"\nterms = 'x'\n[[rule]]\nid = \"r\"\ncategory = "
-        "\"c\"\nquery = 'a'\n");
+    const auto unused =
+        rules_of("[[vocabulary]]\nname = \"spare\"\nterms = 'x'\n[[rule]]\nid = \"r\"\ncategory = "
+                 "\"c\"\nquery = 'a'\n");
     REQUIRE(unused.warnings().size() == 1);
     CHECK(unused.warnings()[0] ==
           "r.toml:3:9: warning: vocabulary \"spare\" is not used by any rule");
