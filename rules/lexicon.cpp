@@ -34,9 +34,6 @@ bool is_vowel(char c) {
 bool is_consonant(char c) {
     return c >= 'a' && c <= 'z' && !is_vowel(c);
 }
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 std::string drop(std::string_view s, std::size_t n) {
     return std::string(s.substr(0, s.size() - std::min(n, s.size())));
 }
@@ -79,22 +76,57 @@ std::size_t syllables(std::string_view s) {
     return n;
 }
 
-// Does a dictionary know `word` as a root of its own, or as a compound of
-// one (aftrappen: trappen)? Hunspell also accepts words it derives from
-// another root ("mes" in English, from "me"): those are no lemma there.
-bool knows_as_lemma(std::vector<std::unique_ptr<Hunspell>>& dictionaries, const std::string& word) {
-    for (auto& dictionary : dictionaries) {
-        if (!dictionary->spell(word))
-            continue;
-        const auto stems = dictionary->stem(word);
-        if (stems.empty())
-            return true;
-        for (const auto& stem : stems)
-            if (stem == word || (stem.size() >= 3 && ends_with(word, stem)))
-                return true;
+// The Hunspell dictionaries of one language (nl; en_US and en_GB): which
+// words exist.
+class Dictionaries {
+public:
+    Dictionaries(const fs::path& dir, std::initializer_list<const char*> names) {
+        for (const char* name : names) {
+            const auto aff = dir / (std::string(name) + ".aff");
+            const auto dic = dir / (std::string(name) + ".dic");
+            std::error_code ec;
+            if (fs::is_regular_file(aff, ec) && fs::is_regular_file(dic, ec))
+                m_list.push_back(std::make_unique<Hunspell>(aff.c_str(), dic.c_str()));
+        }
     }
-    return false;
-}
+
+    bool available() const { return !m_list.empty(); }
+
+    bool knows(const std::string& word) {
+        for (auto& dictionary : m_list)
+            if (dictionary->spell(word))
+                return true;
+        return false;
+    }
+
+    // Does a dictionary know `word` as a root of its own, or as a compound of
+    // one (aftrappen: trappen)? Hunspell also accepts words it derives from
+    // another root ("mes" in English, from "me"): those are no lemma there.
+    bool knows_as_lemma(const std::string& word) {
+        for (auto& dictionary : m_list) {
+            if (!dictionary->spell(word))
+                continue;
+            const auto stems = dictionary->stem(word);
+            if (stems.empty())
+                return true;
+            for (const auto& stem : stems)
+                if (stem == word || (stem.size() >= 3 && word.ends_with(stem)))
+                    return true;
+        }
+        return false;
+    }
+
+    // Generated forms are only guesses: the ones a dictionary knows join
+    // the trusted forms.
+    void add_known(const Forms& candidates, Forms& trusted) {
+        for (const auto& form : candidates)
+            if (!trusted.contains(form) && knows(form))
+                trusted.insert(form);
+    }
+
+private:
+    std::vector<std::unique_ptr<Hunspell>> m_list;
+};
 
 // ----------------------------------------------------------------- Dutch
 
@@ -124,7 +156,7 @@ struct DutchStem {
 
 // "stelen" → steel, "zitten" → zit, "geven" → geef, "wandelen" → wandel.
 std::optional<DutchStem> dutch_stem(std::string_view infinitive) {
-    if (!ends_with(infinitive, "en") || infinitive.size() < 4)
+    if (!infinitive.ends_with("en") || infinitive.size() < 4)
         return std::nullopt;
     std::string base = drop(infinitive, 2);
     const std::size_t n = base.size();
@@ -147,7 +179,7 @@ std::optional<DutchStem> dutch_stem(std::string_view infinitive) {
     }
     const char last = base.back();
     const bool kofschip = last == 't' || last == 'k' || last == 'f' || last == 's' || last == 'p' ||
-                          last == 'x' || ends_with(base, "ch");
+                          last == 'x' || base.ends_with("ch");
     if (last == 'v')
         base.back() = 'f';
     else if (last == 'z')
@@ -157,8 +189,7 @@ std::optional<DutchStem> dutch_stem(std::string_view infinitive) {
 
 class Dutch {
 public:
-    explicit Dutch(std::vector<std::unique_ptr<Hunspell>> dictionaries)
-        : m_dictionaries(std::move(dictionaries)) {
+    explicit Dutch(Dictionaries dictionaries) : m_dictionaries(std::move(dictionaries)) {
         std::istringstream in{std::string(data::nl_irregular_verbs)};
         std::string line;
         while (std::getline(in, line)) {
@@ -178,16 +209,9 @@ public:
         }
     }
 
-    bool available() const { return !m_dictionaries.empty(); }
-
-    bool knows(const std::string& word) {
-        for (auto& dictionary : m_dictionaries)
-            if (dictionary->spell(word))
-                return true;
-        return false;
-    }
+    bool available() const { return m_dictionaries.available(); }
     // Dutch stems are no guide (oplichten: "oplicht"); compounds abound.
-    bool knows_lemma(const std::string& word) { return knows(word); }
+    bool knows_lemma(const std::string& word) { return m_dictionaries.knows(word); }
 
     Forms family(const std::string& lemma) {
         Forms trusted{lemma};
@@ -196,11 +220,9 @@ public:
         // An infinitive is no noun to pluralise (schoppen, not schoppens);
         // a noun in -en is no verb (wapen: no "waapt").
         const auto stem = dutch_stem(lemma);
-        if (!m_verbs.contains(lemma) && !(stem && knows(stem->stem + "t")))
+        if (!m_verbs.contains(lemma) && !(stem && m_dictionaries.knows(stem->stem + "t")))
             noun_forms(lemma, candidates);
-        for (const auto& form : candidates)
-            if (!trusted.contains(form) && knows(form))
-                trusted.insert(form);
+        m_dictionaries.add_known(candidates, trusted);
         return trusted;
     }
 
@@ -218,7 +240,7 @@ private:
                 trusted.insert(p + form);
         } else if (stem) {
             present_into.insert(p + stem->stem);
-            if (!ends_with(stem->stem, "t"))
+            if (!stem->stem.ends_with("t"))
                 present_into.insert(p + stem->stem + "t");
         }
         present_into.insert(p + verb);
@@ -232,7 +254,7 @@ private:
                 if (!ge && form.starts_with("ge"))
                     form.erase(0, 2);
                 trusted.insert(p + form);
-                if (!ends_with(form, "en"))
+                if (!form.ends_with("en"))
                     trusted.insert(p + form + "e");
             }
             return;
@@ -252,7 +274,8 @@ private:
     }
 
     bool is_verb(const std::string& verb) {
-        return m_verbs.contains(verb) || (verb.size() >= 4 && ends_with(verb, "en") && knows(verb));
+        return m_verbs.contains(verb) ||
+               (verb.size() >= 4 && verb.ends_with("en") && m_dictionaries.knows(verb));
     }
 
     void verb_forms(const std::string& lemma, Forms& trusted, Forms& candidates) {
@@ -285,7 +308,7 @@ private:
                 return;
             }
         }
-        if (ends_with(lemma, "en"))
+        if (lemma.ends_with("en"))
             simple_verb(lemma, "",
                         !std::any_of(k_inseparable.begin(), k_inseparable.end(),
                                      [&](auto p) { return lemma.starts_with(p); }),
@@ -319,13 +342,13 @@ private:
         }
         for (const char* suffix : {"s", "n", "eren", "je", "jes", "tje", "tjes", "pje", "pjes"})
             out.insert(w + suffix);
-        if (ends_with(w, "ng")) {
+        if (w.ends_with("ng")) {
             out.insert(drop(w, 1) + "kje"); // koning → koninkje
             out.insert(drop(w, 1) + "kjes");
         }
     }
 
-    std::vector<std::unique_ptr<Hunspell>> m_dictionaries;
+    Dictionaries m_dictionaries;
     std::map<std::string, DutchVerb, std::less<>> m_verbs;
 };
 
@@ -333,8 +356,7 @@ private:
 
 class English {
 public:
-    explicit English(std::vector<std::unique_ptr<Hunspell>> dictionaries)
-        : m_dictionaries(std::move(dictionaries)) {
+    explicit English(Dictionaries dictionaries) : m_dictionaries(std::move(dictionaries)) {
         for (const auto text : {data::en_verb_exceptions, data::en_noun_exceptions}) {
             std::istringstream in{std::string(text)};
             std::string line;
@@ -349,16 +371,9 @@ public:
         }
     }
 
-    bool available() const { return !m_dictionaries.empty(); }
-
-    bool knows(const std::string& word) {
-        for (auto& dictionary : m_dictionaries)
-            if (dictionary->spell(word))
-                return true;
-        return false;
-    }
+    bool available() const { return m_dictionaries.available(); }
     bool knows_lemma(const std::string& word) {
-        return m_irregular.contains(word) || knows_as_lemma(m_dictionaries, word);
+        return m_irregular.contains(word) || m_dictionaries.knows_as_lemma(word);
     }
 
     Forms family(const std::string& w) {
@@ -386,40 +401,25 @@ public:
             candidates.insert(drop(w, 1) + "ies"); // carry → carries
             candidates.insert(drop(w, 1) + "ied");
         }
-        if (ends_with(w, "ie"))
+        if (w.ends_with("ie"))
             candidates.insert(drop(w, 2) + "ying"); // die → dying
-        if (ends_with(w, "f"))
+        if (w.ends_with("f"))
             candidates.insert(drop(w, 1) + "ves"); // thief → thieves
-        if (ends_with(w, "fe"))
+        if (w.ends_with("fe"))
             candidates.insert(drop(w, 2) + "ves"); // knife → knives
         if (doubles) {
             const std::string doubled = w + w.back(); // rob → robbed, kidnap → kidnapped
             candidates.insert(doubled + "ed");
             candidates.insert(doubled + "ing");
         }
-        for (const auto& form : candidates)
-            if (!trusted.contains(form) && knows(form))
-                trusted.insert(form);
+        m_dictionaries.add_known(candidates, trusted);
         return trusted;
     }
 
 private:
-    std::vector<std::unique_ptr<Hunspell>> m_dictionaries;
+    Dictionaries m_dictionaries;
     std::map<std::string, std::set<std::string>, std::less<>> m_irregular;
 };
-
-std::vector<std::unique_ptr<Hunspell>> open_dictionaries(const fs::path& dir,
-                                                         std::initializer_list<const char*> names) {
-    std::vector<std::unique_ptr<Hunspell>> out;
-    for (const char* name : names) {
-        const auto aff = dir / (std::string(name) + ".aff");
-        const auto dic = dir / (std::string(name) + ".dic");
-        std::error_code ec;
-        if (fs::is_regular_file(aff, ec) && fs::is_regular_file(dic, ec))
-            out.push_back(std::make_unique<Hunspell>(aff.c_str(), dic.c_str()));
-    }
-    return out;
-}
 
 } // namespace
 
@@ -432,8 +432,8 @@ struct Lexicon::Impl {
 Lexicon::Lexicon() {
     const char* env = std::getenv("WIJKWACHT_DICTIONARIES");
     const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/hunspell");
-    m_impl.reset(new Impl{dir, Dutch(open_dictionaries(dir, {"nl", "nl_NL"})),
-                          English(open_dictionaries(dir, {"en_US", "en_GB"}))});
+    m_impl.reset(new Impl{dir, Dutch(Dictionaries(dir, {"nl", "nl_NL"})),
+                          English(Dictionaries(dir, {"en_US", "en_GB"}))});
 }
 
 Lexicon::~Lexicon() = default;
