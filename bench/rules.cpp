@@ -15,6 +15,7 @@
 // bench/rules.sh runs generate and measure and times ripgrep and `wijkwacht
 // rules test`; bench/backtest.sh does the same on the real corpus.
 
+#include "core/json_util.hpp"
 #include "rules/lexicon.hpp"
 #include "rules/query.hpp"
 #include "rules/text.hpp"
@@ -24,7 +25,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <rapidjson/document.h>
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -351,22 +351,11 @@ void corpus(const fs::path& from, const fs::path& dir, std::size_t copies) {
     std::vector<Post> posts;
     for (const auto& file : files) {
         std::ifstream in(file);
+        const std::string source = file.stem().string();
         std::string line;
-        while (std::getline(in, line)) {
-            rapidjson::Document doc;
-            doc.Parse(line.data(), line.size());
-            if (!doc.IsObject() || !doc.HasMember("id") || !doc["id"].IsString() ||
-                !doc.HasMember("text") || !doc["text"].IsString())
-                continue;
-            Post post;
-            post.source = file.stem().string();
-            post.platform = "feed";
-            post.id = doc["id"].GetString();
-            post.text = {doc["text"].GetString(), doc["text"].GetStringLength()};
-            if (doc.HasMember("lang") && doc["lang"].IsString())
-                post.lang = doc["lang"].GetString();
-            posts.push_back(std::move(post));
-        }
+        while (std::getline(in, line))
+            if (auto post = post_from_corpus_line(line, source))
+                posts.push_back(std::move(*post));
     }
     std::ofstream jsonl(dir / "posts.jsonl"), text(dir / "posts.txt"),
         labelled(dir / "labelled.jsonl");

@@ -255,36 +255,21 @@ private:
         if (!in)
             throw Error(fmt::format("{}: cannot open: {}", file.string(), std::strerror(errno)));
         const std::string source = file.stem().string();
-        std::string line;
-        char buffer[1 << 16];
-        std::size_t number = 0;
-        const auto take = [&] {
-            ++number;
-            rapidjson::Document doc;
-            if (line.empty() || parse_json(line, doc, k_json_max_depth) || !doc.IsObject())
-                return;
-            const auto id = json_string(doc, "id");
-            const auto text = json_string(doc, "text");
-            if (!id || !text)
-                return;
-            Post post;
-            post.source = source;
-            post.platform = "feed";
-            post.id = std::string(*id);
-            post.text = std::string(*text);
-            post.lang = std::string(json_string(doc, "lang").value_or(""));
-            m_posts.emplace(post.id, std::move(post));
-        };
-        while (std::fgets(buffer, sizeof buffer, in)) {
-            line += buffer;
-            if (!line.empty() && line.back() == '\n') {
-                line.pop_back();
-                take();
-                line.clear();
+        const std::function<std::vector<Post>(std::string_view, std::size_t)> work =
+            [&](std::string_view chunk, std::size_t first) {
+                std::vector<Post> posts;
+                each_line(chunk, first, [&](std::string_view line, std::size_t) {
+                    if (auto post = post_from_corpus_line(line, source))
+                        posts.push_back(std::move(*post));
+                });
+                return posts;
+            };
+        for_each_chunk<std::vector<Post>>(in, work, [&](std::vector<Post>&& posts) {
+            for (auto& post : posts) {
+                auto id = post.id;
+                m_posts.emplace(std::move(id), std::move(post));
             }
-        }
-        if (!line.empty())
-            take();
+        });
         std::fclose(in);
     }
 
@@ -469,6 +454,15 @@ int run_explain(const RulesOptions& o, const std::vector<std::string>& only) {
     return shown ? 0 : 1;
 }
 
+// -r/--rules, required and repeatable: one path each time.
+void add_rules_option(CLI::App& command, std::vector<std::string>& paths) {
+    command.add_option("-r,--rules", paths, "rule file or directory (repeat for more)")
+        ->required()
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 } // namespace
 
 void add_rules(CLI::App& app, Command& run) {
@@ -489,11 +483,7 @@ void add_rules(CLI::App& app, Command& run) {
     auto* e = rules->add_subcommand(
         "explain", "show the forms every word family (~lemma) and the terms every vocabulary "
                    "($name) of these rules expands to");
-    e->add_option("-r,--rules", explain->paths, "rule file or directory (repeat for more)")
-        ->required()
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    add_rules_option(*e, explain->paths);
     e->add_option("rule", *only, "rule ids to explain (default: all)");
     e->add_flag("--terms", explain->terms,
                 "print only every word and phrase the rules look for, normalised, one a line");
@@ -505,11 +495,7 @@ void add_rules(CLI::App& app, Command& run) {
 
     auto test = std::make_shared<RulesOptions>();
     auto* t = rules->add_subcommand("test", "evaluate posts (Post JSON lines) against rules");
-    t->add_option("-r,--rules", test->paths, "rule file or directory (repeat for more)")
-        ->required()
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    add_rules_option(*t, test->paths);
     t->add_option("posts", test->posts, "Post JSON lines file, or - for stdin")
         ->capture_default_str();
     t->add_flag("--json", test->json, "print one Alert JSON (without seq) per flagged post");
@@ -523,11 +509,7 @@ void add_rules(CLI::App& app, Command& run) {
     auto* st = rules->add_subcommand(
         "stats", "measure rules against labelled posts: precision, recall, category accuracy, "
                  "and the posts they get wrong");
-    st->add_option("-r,--rules", stats->paths, "rule file or directory (repeat for more)")
-        ->required()
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    add_rules_option(*st, stats->paths);
     st->add_option(
           "labelled", stats->posts,
           "JSON lines {\"post\": Post, \"label\": {\"flagged\": ..., \"categories\": [...]}}, or -")

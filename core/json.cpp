@@ -262,6 +262,23 @@ std::string post_from_value(const rapidjson::Value& value, const std::string& pa
     return read_post(value, path, post);
 }
 
+std::optional<Post> post_from_corpus_line(std::string_view line, const std::string& source) {
+    rapidjson::Document doc;
+    if (line.empty() || parse_json(line, doc, k_json_max_depth) || !doc.IsObject())
+        return std::nullopt;
+    const auto id = json_string(doc, "id");
+    const auto text = json_string(doc, "text");
+    if (!id || !text)
+        return std::nullopt;
+    Post post;
+    post.source = source;
+    post.platform = "feed";
+    post.id = std::string(*id);
+    post.text = std::string(*text);
+    post.lang = json_text(doc, "lang");
+    return post;
+}
+
 Result<Post> post_from_json(std::string_view text) {
     rapidjson::Document doc;
     if (auto error = parse_json(text, doc, k_json_max_depth))

@@ -40,6 +40,10 @@ struct Post;
 // parsing); returns "" or the error, its field named after `path`.
 std::string post_from_value(const rapidjson::Value& value, const std::string& path, Post& post);
 
+// One line of a corpus file (../shared/corpora): {"id": …, "text": …, "lang": …}
+// as a feed Post of `source`; nullopt when the line is no such object.
+std::optional<Post> post_from_corpus_line(std::string_view line, const std::string& source);
+
 inline std::string_view as_view(const rapidjson::Value& value) {
     return {value.GetString(), value.GetStringLength()};
 }
