@@ -182,12 +182,6 @@ bool has_positive(const Node& node) {
     }
 }
 
-bool is_vocabulary_name(std::string_view name) {
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-}
-
 class Parser {
 public:
     Parser(std::vector<Lexeme> lexemes, Expander* expander)
@@ -768,6 +762,12 @@ std::span<const std::uint32_t> ScanOccurrences::of(const TermPattern& term) cons
                 it->second.push_back(i);
     }
     return it->second;
+}
+
+bool is_vocabulary_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
 }
 
 std::unique_ptr<Node> clone(const Node& node) {

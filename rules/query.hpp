@@ -76,6 +76,9 @@ struct Node {
 // A deep copy (vocabularies are copied into every query that names them).
 std::unique_ptr<Node> clone(const Node& node);
 
+// A vocabulary's name ($name): one or more of a-z, 0-9 and '_'.
+bool is_vocabulary_name(std::string_view name);
+
 // What `~lemma` and `$name` stand for; the rule loader provides it.
 class Expander {
 public:

@@ -126,13 +126,14 @@ public:
             if (!vocabulary.used)
                 m_impl.warnings.push_back(
                     fmt::format("{}: warning: vocabulary \"{}\" is not used by any rule",
-                                vocabulary.where, key));
+                                vocabulary.where(), key));
         }
         if (!m_errors.empty())
             throw ConfigError(std::move(m_errors));
         for (const auto& [key, vocabulary] : m_vocabularies)
             m_impl.vocabularies.push_back(
-                {key, vocabulary.terms, vocabulary.where.substr(0, vocabulary.where.rfind(':'))});
+                {key, vocabulary.terms,
+                 fmt::format("{}:{}", vocabulary.file, vocabulary.position.line)});
         std::vector<rules::Node*> queries;
         for (std::size_t i = 0; i < m_impl.queries.size(); ++i)
             queries.push_back(m_impl.rules[i].enabled ? m_impl.queries[i].get() : nullptr);
@@ -169,7 +170,7 @@ public:
         if (vocabulary.state == State::unparsed)
             parse_vocabulary(vocabulary);
         if (!vocabulary.root)
-            error = fmt::format("\"${}\" has an error (see {})", name, vocabulary.where);
+            error = fmt::format("\"${}\" has an error (see {})", name, vocabulary.where());
         return vocabulary.root.get();
     }
 
@@ -177,9 +178,11 @@ private:
     enum class State { unparsed, parsing, parsed };
     struct PendingVocabulary {
         std::string terms;
-        std::string where; // file:line:col of the terms
         std::string file;
-        toml::source_position position;
+        toml::source_position position; // of the terms
+        std::string where() const {
+            return fmt::format("{}:{}:{}", file, position.line, position.column);
+        }
         State state = State::unparsed;
         bool used = false;
         std::unique_ptr<rules::Node> root;
@@ -208,10 +211,7 @@ private:
             error(name, at, "a [[vocabulary]] needs name and terms");
             return;
         }
-        const bool valid = std::all_of(vocabulary_name.begin(), vocabulary_name.end(), [](char c) {
-            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-        });
-        if (!valid) {
+        if (!rules::is_vocabulary_name(vocabulary_name)) {
             error(name, at,
                   fmt::format("vocabulary name \"{}\" may only use a-z, 0-9 and '_'",
                               vocabulary_name));
@@ -220,13 +220,12 @@ private:
         if (const auto seen = m_vocabularies.find(vocabulary_name); seen != m_vocabularies.end()) {
             error(name, at,
                   fmt::format("duplicate vocabulary \"{}\" (first at {})", vocabulary_name,
-                              seen->second.where));
+                              seen->second.where()));
             return;
         }
         const auto pos = terms->source().begin;
         PendingVocabulary pending;
         pending.terms = terms->as_string()->get();
-        pending.where = fmt::format("{}:{}:{}", name, pos.line, pos.column);
         pending.file = name;
         pending.position = pos;
         m_vocabularies.emplace(vocabulary_name, std::move(pending));
@@ -437,9 +436,7 @@ void expand(const rules::Node& node, Expansion& out) {
     for (const auto& child : node.children)
         expand(*child, out);
 }
-} // namespace
 
-namespace {
 void collect_literals(const rules::Node& node, std::vector<std::string>& out) {
     if (node.kind == rules::Node::Kind::phrase) {
         std::string phrase;
