@@ -2,6 +2,8 @@
 // the language, the checks and the default packs, through the public
 // RuleSet (the compiled path staff get).
 
+#include "tests/support/rules.hpp"
+
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/rules.hpp>
 
@@ -15,25 +17,15 @@ using namespace wijkwacht;
 namespace {
 
 RuleSet one_rule(std::string_view query) {
-    return RuleSet::parse(
-        fmt::format("[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = '''{}'''\n", query),
-        "RULES.md");
+    return test::one_rule(query, "RULES.md");
 }
 
 bool fires(std::string_view query, std::string text, Post post = {}) {
-    post.text = std::move(text);
-    if (post.platform.empty())
-        post.platform = "mastodon";
-    return !one_rule(query).evaluate(post).empty();
+    return test::fires(one_rule(query), std::move(text), std::move(post));
 }
 
 std::string error_of(std::string_view query) {
-    try {
-        one_rule(query);
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
+    return test::load_error(test::rule_file(query), "RULES.md");
 }
 
 } // namespace

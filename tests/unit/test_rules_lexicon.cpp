@@ -2,6 +2,7 @@
 // they match inside terms, phrases and NEAR, and every load-time check.
 
 #include "rules/lexicon.hpp"
+#include "tests/support/rules.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/rules.hpp>
@@ -32,29 +33,15 @@ RuleSet rules_of(std::string_view toml) {
     return RuleSet::parse(toml, "r.toml");
 }
 
-RuleSet one_rule(std::string_view query) {
-    return rules_of(
-        fmt::format("[[rule]]\nid = \"r\"\ncategory = \"crime.x\"\nquery = '''{}'''\n", query));
-}
-
-bool fires(const RuleSet& set, std::string text) {
-    Post post;
-    post.platform = "mastodon";
-    post.text = std::move(text);
-    return !set.evaluate(post).empty();
-}
+using test::fires;
+using test::one_rule;
 
 bool fires(std::string_view query, std::string text) {
     return fires(one_rule(query), std::move(text));
 }
 
 std::string error_of(std::string_view toml) {
-    try {
-        rules_of(toml);
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
+    return test::load_error(toml);
 }
 
 } // namespace
