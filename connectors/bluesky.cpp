@@ -1,5 +1,6 @@
 #include "connectors/bluesky.hpp"
 
+#include "connectors/bluesky_record.hpp"
 #include "connectors/json_cursor.hpp"
 #include "core/json_util.hpp"
 #include "core/url.hpp"
@@ -110,7 +111,23 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
         if (const auto* langs = json_array(*record, "langs");
             langs && langs->Size() > 0 && (*langs)[0].IsString())
             post.lang = std::string(as_view((*langs)[0]));
-        post.reply = json_object(*record, "reply") != nullptr;
+        if (const auto refs = record_reply(*record)) {
+            post.reply = true;
+            if (!refs->parent.empty()) {
+                ReplyTo parent{refs->parent, bsky_post_url(refs->parent), ""};
+                // The feed item carries the parent's view, with its author.
+                if (const auto* context = json_object(item, "reply"))
+                    if (const auto* view = json_object(*context, "parent"))
+                        if (const auto* by = json_object(*view, "author"))
+                            parent.handle = json_text(*by, "handle");
+                if (parent.handle.empty())
+                    if (const auto at = parse_at_uri(refs->parent))
+                        parent.handle = at->did;
+                post.reply_to = std::move(parent);
+            }
+        }
+        for (auto& mention : record_mentions(*record))
+            post.mentions.push_back(std::move(mention.handle));
         post.repost = reason && json_text(*reason, "$type") == "app.bsky.feed.defs#reasonRepost";
         if (const auto* embed = json_object(*p, "embed"))
             embed_media(*embed, post.media);

@@ -149,8 +149,34 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
         const std::string body = html_to_text(json_text(s, "content")).text;
         post.text = warning.empty() ? body : body.empty() ? warning : warning + "\n" + body;
         post.lang = json_text(s, "language");
-        const auto reply = s.FindMember("in_reply_to_id");
-        post.reply = reply != s.MemberEnd() && !reply->value.IsNull();
+        const std::string account_id =
+            json_object(s, "account") ? json_text(*json_object(s, "account"), "id") : "";
+        const std::string reply_id = json_text(s, "in_reply_to_id");
+        const std::string reply_account = json_text(s, "in_reply_to_account_id");
+        const auto full_handle = [this](std::string acct) {
+            if (!acct.empty() && acct.find('@') == std::string::npos && !m_host.empty())
+                acct += "@" + m_host;
+            return acct;
+        };
+        std::string parent_handle;
+        if (const auto* mentions = json_array(s, "mentions"))
+            for (const auto& m : mentions->GetArray()) {
+                if (!m.IsObject())
+                    continue;
+                std::string handle = full_handle(json_text(m, "acct"));
+                if (handle.empty())
+                    continue;
+                if (json_text(m, "id") == reply_account)
+                    parent_handle = handle;
+                post.mentions.push_back(std::move(handle));
+            }
+        post.reply = !reply_id.empty();
+        if (post.reply) {
+            // A thread by one author names no mention: the parent is the author's own.
+            if (parent_handle.empty() && !reply_account.empty() && reply_account == account_id)
+                parent_handle = post.author.handle;
+            post.reply_to = ReplyTo{reply_id, "", parent_handle};
+        }
         post.repost = boost;
         if (const auto* media = json_array(s, "media_attachments"))
             for (const auto& m : media->GetArray())

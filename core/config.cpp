@@ -249,6 +249,53 @@ void read_metrics(Reader& in, const toml::table& table, Config& config) {
             });
 }
 
+// A handle (name.example.org) or a DID (did:plc:…, did:web:…).
+bool is_bluesky_account(std::string_view text) {
+    if (text.starts_with("did:"))
+        return text.size() > 8 && text.find_first_of(" /?#") == std::string_view::npos;
+    if (text.starts_with('@'))
+        text.remove_prefix(1);
+    return text.find('.') != std::string_view::npos && text.front() != '.' &&
+           text.back() != '.' &&
+           text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+               std::string_view::npos;
+}
+
+void read_jetstream(Reader& in, const toml::source_region& region, const std::string& label,
+                    SourceConfig& s, bool allow_http) {
+    if (s.follow.empty() && s.replies_to.empty() && s.langs.empty())
+        in.error(region, "source.follow",
+                 fmt::format("{}: give at least one of follow, replies_to or langs", label));
+    if (s.endpoints.empty())
+        s.endpoints = k_jetstream_endpoints;
+    for (const auto& endpoint : s.endpoints)
+        if (const auto why = websocket_policy_violation(endpoint, allow_http))
+            in.error(region, "source.endpoints", fmt::format("{}: {}", label, *why));
+    for (const auto* list : {&s.follow, &s.replies_to}) {
+        const char* key = list == &s.follow ? "source.follow" : "source.replies_to";
+        if (list->size() > k_jetstream_max_dids)
+            in.error(region, key,
+                     fmt::format("{}: {} accounts; Jetstream takes at most {}", label,
+                                 list->size(), k_jetstream_max_dids));
+        for (const auto& account : *list)
+            if (!is_bluesky_account(account))
+                in.error(region, key,
+                         fmt::format("{}: \"{}\" is neither a handle (name.bsky.social) nor a "
+                                     "DID (did:plc:…)",
+                                     label, account));
+    }
+    for (const auto& lang : s.langs)
+        if (lang.empty() || lang.size() > 35 ||
+            lang.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") !=
+                std::string::npos)
+            in.error(region, "source.langs",
+                     fmt::format("{}: \"{}\" is not a language tag (nl, en, pt-BR)", label, lang));
+    std::error_code ec;
+    if (!s.zstd_dictionary.empty() && !fs::is_regular_file(s.zstd_dictionary, ec))
+        in.error(region, "source.zstd_dictionary",
+                 fmt::format("{}: {} is not a readable file", label, s.zstd_dictionary.string()));
+}
+
 void read_source(Reader& in, const toml::table& table, Config& config) {
     SourceConfig s;
     s.origin = in.where(table.source());
@@ -286,6 +333,34 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                  }},
                 {"actor", text_key(s.actor)},
                 {"appview", text_key(s.appview)},
+                {"endpoints",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.endpoints = in.string_list(n, k, false);
+                     present.insert("endpoints");
+                 }},
+                {"follow",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.follow = in.string_list(n, k, false);
+                     present.insert("follow");
+                 }},
+                {"replies_to",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.replies_to = in.string_list(n, k, false);
+                     present.insert("replies_to");
+                 }},
+                {"langs",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.langs = in.string_list(n, k, false);
+                     present.insert("langs");
+                 }},
+                {"zstd_dictionary",
+                 [&](const toml::node& n, const std::string& k) {
+                     std::string file;
+                     if (in.string(n, k, file)) {
+                         s.zstd_dictionary = in.path(file);
+                         present.insert("zstd_dictionary");
+                     }
+                 }},
                 {"interval",
                  [&](const toml::node& n, const std::string& k) {
                      if (const auto v = in.duration(n, k)) {
@@ -318,17 +393,21 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
         {"feed", {"url"}},
         {"mastodon", {"instance", "account", "hashtag", "access_token_file", "backfill"}},
         {"bluesky", {"actor", "appview"}},
+        {"jetstream",
+         {"endpoints", "follow", "replies_to", "langs", "zstd_dictionary", "appview"}},
     };
     const auto type = k_type_keys.find(s.type);
     if (s.type.empty()) {
         in.error(region, "source.type",
-                 fmt::format("{}: is required (mastodon, bluesky or feed)", label));
+                 fmt::format("{}: is required (mastodon, bluesky, jetstream or feed)", label));
     } else if (type == k_type_keys.end()) {
         in.error(region, "source.type",
-                 fmt::format("{}: unknown type \"{}\" (mastodon, bluesky or feed)", label, s.type));
+                 fmt::format("{}: unknown type \"{}\" (mastodon, bluesky, jetstream or feed)",
+                             label, s.type));
     } else {
         for (const auto& key : {"url", "instance", "account", "hashtag", "access_token_file",
-                                "backfill", "actor", "appview"})
+                                "backfill", "actor", "appview", "endpoints", "follow",
+                                "replies_to", "langs", "zstd_dictionary"})
             if (present.count(key) && !type->second.count(key))
                 in.error(region, fmt::format("source.{}", key),
                          fmt::format("{}: does not apply to type \"{}\"", label, s.type));
@@ -360,6 +439,9 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
             if (s.actor.empty())
                 in.error(region, "source.actor",
                          fmt::format("{}: is required for type bluesky", label));
+            check_url("appview", s.appview);
+        } else if (s.type == "jetstream") {
+            read_jetstream(in, region, label, s, allow_http);
             check_url("appview", s.appview);
         }
     }
@@ -424,6 +506,10 @@ void each_table(Reader& in, const toml::node& node, const std::string& key, Fn&&
 }
 
 } // namespace
+
+bool is_live(const SourceConfig& source) {
+    return source.type == "jetstream";
+}
 
 bool is_valid_name(std::string_view name) {
     if (name.empty() || name.size() > 128)

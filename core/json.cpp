@@ -66,6 +66,28 @@ void write_post(JsonWriter& out, const Post& post) {
     out.Bool(post.reply);
     write_key(out, "repost");
     out.Bool(post.repost);
+    if (post.reply_to) {
+        write_key(out, "reply_to");
+        out.StartObject();
+        write_key(out, "id");
+        write_string(out, post.reply_to->id);
+        write_optional(out, "url", post.reply_to->url);
+        if (!post.reply_to->handle.empty()) {
+            write_key(out, "author");
+            out.StartObject();
+            write_key(out, "handle");
+            write_string(out, post.reply_to->handle);
+            out.EndObject();
+        }
+        out.EndObject();
+    }
+    if (!post.mentions.empty()) {
+        write_key(out, "mentions");
+        out.StartArray();
+        for (const auto& handle : post.mentions)
+            write_string(out, handle);
+        out.EndArray();
+    }
     out.EndObject();
 }
 
@@ -176,6 +198,32 @@ std::string read_post(const rapidjson::Value& value, const std::string& path, Po
             }
             in.adopt(m.error());
             post.media.push_back(std::move(out));
+        }
+    }
+    if (const auto* reply_to = in.member("reply_to", true)) {
+        FieldReader r(*reply_to, path + "reply_to.");
+        ReplyTo parent;
+        r.string("id", parent.id, true);
+        r.string("url", parent.url);
+        if (const auto* author = r.member("author", true)) {
+            FieldReader a(*author, path + "reply_to.author.");
+            a.string("handle", parent.handle);
+            r.adopt(a.error());
+        }
+        in.adopt(r.error());
+        post.reply_to = std::move(parent);
+    }
+    if (const auto* mentions = in.member("mentions", false)) {
+        for (rapidjson::SizeType i = 0; i < mentions->Size(); ++i) {
+            const auto& item = (*mentions)[i];
+            if (!item.IsString()) {
+                in.adopt(fmt::format("{}mentions[{}] must be a string", path, i));
+                break;
+            }
+            std::string handle(as_view(item));
+            if (!is_valid_utf8(handle))
+                handle = sanitize_utf8(handle);
+            post.mentions.push_back(std::move(handle));
         }
     }
     if (const auto* tags = in.member("tags", true)) {

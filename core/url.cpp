@@ -57,6 +57,18 @@ std::optional<std::string> url_policy_violation(std::string_view url, bool allow
                        parts->host);
 }
 
+std::optional<std::string> websocket_policy_violation(std::string_view url, bool allow_plain_http) {
+    const auto parts = split_url(url);
+    if (!parts || (parts->scheme != "wss" && parts->scheme != "ws"))
+        return fmt::format("\"{}\" is not a wss:// URL", url);
+    if (parts->host.empty())
+        return fmt::format("\"{}\" has no host", url);
+    if (parts->scheme == "wss" || allow_plain_http || is_loopback_host(parts->host))
+        return std::nullopt;
+    return fmt::format("plain ws to {} is refused (use wss, or set daemon.allow_plain_http = true)",
+                       parts->host);
+}
+
 std::string resolve_url(std::string_view base, std::string_view reference) {
     const auto ref = boost::urls::parse_uri_reference(reference);
     const auto b = boost::urls::parse_uri(base);

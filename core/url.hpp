@@ -22,6 +22,9 @@ bool is_loopback_host(std::string_view host);
 // only for loopback hosts unless `allow_plain_http`; nothing else.
 std::optional<std::string> url_policy_violation(std::string_view url, bool allow_plain_http);
 
+// The same for a websocket URL: wss always, ws only where http would be.
+std::optional<std::string> websocket_policy_violation(std::string_view url, bool allow_plain_http);
+
 // Resolves `reference` against `base` (RFC 3986); `reference` if that fails.
 std::string resolve_url(std::string_view base, std::string_view reference);
 

@@ -510,8 +510,8 @@ private:
                 fail(lx.column, fmt::format("regex:/{}/: {}", v, re->error()));
             node->regex = std::move(re);
             node->label = "regex:/" + v + "/";
-        } else if (f != "from" && f != "source" && f != "lang") {
-            fail(lx.column, fmt::format("unknown field \"{}:\" (fields: has, from, source, "
+        } else if (f != "from" && f != "to" && f != "source" && f != "lang") {
+            fail(lx.column, fmt::format("unknown field \"{}:\" (fields: has, from, to, source, "
                                         "platform, lang, tag, is, regex)",
                                         f));
         }
@@ -606,15 +606,23 @@ bool field_matches(const Node& node, const Post& post, std::vector<Hit>& hits) {
         return std::any_of(post.media.begin(), post.media.end(),
                            [&](const Media& m) { return m.kind == kind; });
     }
-    if (f == "from") {
+    if (f == "from" || f == "to") {
         std::string pattern = ascii_lower(v);
         if (pattern.starts_with('@'))
             pattern.erase(0, 1);
-        std::string handle = ascii_lower(post.author.handle);
-        if (handle.starts_with('@'))
-            handle.erase(0, 1);
-        const auto local = handle.substr(0, handle.find('@'));
-        return category_glob_match(pattern, handle) || category_glob_match(pattern, local);
+        // A handle matches with or without its instance (x or x@host).
+        const auto matches = [&pattern](std::string_view text) {
+            std::string handle = ascii_lower(text);
+            if (handle.starts_with('@'))
+                handle.erase(0, 1);
+            const auto local = handle.substr(0, handle.find('@'));
+            return !handle.empty() &&
+                   (category_glob_match(pattern, handle) || category_glob_match(pattern, local));
+        };
+        if (f == "from")
+            return matches(post.author.handle);
+        return (post.reply_to && matches(post.reply_to->handle)) ||
+               std::any_of(post.mentions.begin(), post.mentions.end(), matches);
     }
     if (f == "source")
         return category_glob_match(v, post.source);

@@ -53,9 +53,23 @@ struct SourceConfig {
     std::filesystem::path access_token_file; // mastodon, optional
     int backfill = 20;                       // mastodon: statuses taken on the first run
     std::string actor;                       // bluesky
-    std::string appview = "https://public.api.bsky.app"; // bluesky
+    std::string appview = "https://public.api.bsky.app"; // bluesky, jetstream (handles)
+    std::vector<std::string> endpoints;      // jetstream: wss:// URLs, tried in turn
+    std::vector<std::string> follow;         // jetstream: authors (handles or DIDs)
+    std::vector<std::string> replies_to;     // jetstream: replies to / mentions of these
+    std::vector<std::string> langs;          // jetstream: every post in these languages
+    std::filesystem::path zstd_dictionary;   // jetstream: compressed frames when set
     std::string origin; // "file:line" of its [[source]] table, for messages
 };
+
+// Jetstream's public instances (Bluesky's own), tried in this order.
+inline const std::vector<std::string> k_jetstream_endpoints = {
+    "wss://jetstream1.us-east.bsky.network", "wss://jetstream2.us-east.bsky.network",
+    "wss://jetstream1.us-west.bsky.network", "wss://jetstream2.us-west.bsky.network"};
+inline constexpr std::size_t k_jetstream_max_dids = 10000;
+
+// Live sources hold a connection open; the others are polled every interval.
+bool is_live(const SourceConfig& source);
 
 struct StreamConfig {
     std::string name;

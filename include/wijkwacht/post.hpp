@@ -33,6 +33,14 @@ struct Author {
     bool operator==(const Author&) const = default;
 };
 
+// What a platform says of the post a reply answers.
+struct ReplyTo {
+    std::string id;     // the platform's identity of that post
+    std::string url;    // empty: omitted
+    std::string handle; // its author; empty: omitted
+    bool operator==(const ReplyTo&) const = default;
+};
+
 // Optional string fields are omitted from JSON when empty.
 struct Post {
     std::string source;   // configured source name
@@ -48,6 +56,8 @@ struct Post {
     std::map<std::string, std::string> tags;
     bool reply = false;
     bool repost = false;
+    std::optional<ReplyTo> reply_to;   // replies whose parent the platform names
+    std::vector<std::string> mentions; // handles the post mentions; empty: omitted
     bool operator==(const Post&) const = default;
 };
 

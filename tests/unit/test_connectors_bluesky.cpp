@@ -68,6 +68,11 @@ TEST_CASE("bluesky: feed items become posts with media from every embed view") {
     const Post& repost = result->posts[1];
     CHECK(repost.repost);
     CHECK(repost.reply);
+    REQUIRE(repost.reply_to.has_value());
+    CHECK(repost.reply_to->id == "at://did:plc:wijkagent/app.bsky.feed.post/3kparent");
+    CHECK(repost.reply_to->url == "https://bsky.app/profile/did:plc:wijkagent/post/3kparent");
+    CHECK(repost.reply_to->handle == "wijkagent.example"); // from the feed item's reply view
+    CHECK(repost.mentions == std::vector<std::string>{"wijkagent.example"}); // the facet's text
     CHECK(repost.id == "at://did:plc:other/app.bsky.feed.post/3krepost"); // the original
     CHECK(repost.author.handle == "buurt.example.com");
     REQUIRE(repost.media.size() == 1);

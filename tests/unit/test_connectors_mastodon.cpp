@@ -87,6 +87,11 @@ TEST_CASE("mastodon: statuses become posts") {
     const Post& b = page->posts[1];
     CHECK(b.text == "Geweld\nEen man is mishandeld."); // content warning first
     CHECK(b.reply);
+    REQUIRE(b.reply_to.has_value());
+    CHECK(b.reply_to->id == "113499999999999999");
+    CHECK(b.reply_to->handle == "buurtapp@buurt.example"); // the mention of in_reply_to_account_id
+    CHECK(b.mentions ==
+          std::vector<std::string>{"buurtapp@buurt.example", "collega@mastodon.example"});
     CHECK(b.url == b.id); // url null: the uri
     CHECK(b.author.name == "wijkagent_centrum");
     REQUIRE(b.media.size() == 1);

@@ -32,6 +32,25 @@ TEST_CASE("a Post survives a JSON round trip") {
     CHECK(*parsed == post);
 }
 
+TEST_CASE("a reply's parent and mentions survive a JSON round trip") {
+    Post post = sample_post();
+    post.reply = true;
+    post.reply_to = ReplyTo{"at://did:plc:abc/app.bsky.feed.post/3k", "https://bsky.app/x",
+                            "wijkagent.example"};
+    post.mentions = {"wijkagent.example", "politie@mastodon.example"};
+    const auto json = to_json(post);
+    CHECK(json.find(R"("reply_to":{"id":"at://did:plc:abc/app.bsky.feed.post/3k",)"
+                    R"("url":"https://bsky.app/x","author":{"handle":"wijkagent.example"}})") !=
+          std::string::npos);
+    const auto parsed = post_from_json(json);
+    REQUIRE(parsed.ok());
+    CHECK(*parsed == post);
+    CHECK(post_from_json(R"({"id":"x","reply_to":{"url":"u"}})").failure().message ==
+          "reply_to.id: is required");
+    CHECK(post_from_json(R"({"id":"x","mentions":[1]})").failure().message ==
+          "mentions[0] must be a string");
+}
+
 TEST_CASE("missing optional Post fields are omitted, not null") {
     Post post;
     post.source = "s";
