@@ -44,10 +44,6 @@ std::chrono::seconds purge_interval(const Config& config) {
     return std::clamp<std::chrono::seconds>(config.daemon.retention / 24, 1min, 1h);
 }
 
-constexpr int k_max_pages_per_cycle = 10;
-constexpr std::size_t k_max_in_flight = 64; // requests handed to libcurl at once
-constexpr auto k_max_backoff = std::chrono::milliseconds(std::chrono::hours(1));
-
 HttpOptions http_options(const Config& config) {
     using namespace std::chrono;
     HttpOptions o;
@@ -60,25 +56,7 @@ HttpOptions http_options(const Config& config) {
     return o;
 }
 
-std::string component(const std::string& source) {
-    return "source:" + source;
-}
-
 } // namespace
-
-struct App::Source {
-    SourceConfig config;
-    std::unique_ptr<Connector> connector;
-    asio::steady_timer timer;
-    SourceState state;
-    int failures = 0;
-    int pages = 0;
-    bool retired = false; // replaced by a reload; ignore late responses
-    std::string failing_since;
-
-    Source(asio::io_context& io, SourceConfig c, std::unique_ptr<Connector> conn)
-        : config(std::move(c)), connector(std::move(conn)), timer(io) {}
-};
 
 App::App(Config config, RuleSet rules, AppOptions options)
     : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
@@ -86,7 +64,13 @@ App::App(Config config, RuleSet rules, AppOptions options)
       m_zmq(1), m_curve(load_server_key(m_config.publish)),
       m_zap(zap_handler(m_zmq, m_config.publish)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
-      m_http(m_io, http_options(m_config)), m_random(std::random_device{}()) {
+      m_http(m_io, http_options(m_config)),
+      m_path(m_config, m_rules, m_journal, m_publisher),
+      m_scheduler(m_io, m_http, m_path, m_journal, m_source_metrics,
+                  [this](auto source, auto state, auto reason) { ops_event(source, state, reason); }),
+      m_live(m_io, m_http, m_path, m_journal, m_source_metrics,
+             [this](auto source, auto state, auto reason) { ops_event(source, state, reason); },
+             LiveOptions{m_config.daemon.user_agent, m_config.daemon.allow_plain_http}) {
     m_started_at = unix_now();
     if (!m_options.once && !m_config.metrics.listen.empty())
         m_metrics = std::make_unique<MetricsServer>(
@@ -110,7 +94,7 @@ int App::run() {
     for (const auto& warning : m_config.warnings)
         log::warning("config", "{}", warning);
     // Alerts committed by an earlier run but not yet published go out first.
-    publish_pending();
+    m_path.publish_pending();
     // At start only when due: cron runs of --once do not each pay for it.
     if (m_journal.purge_due(purge_interval(m_config)))
         purge();
@@ -123,235 +107,27 @@ int App::run() {
     }
     sd_notify(0, "READY=1");
     notify_status();
-    if (m_options.once && m_pending_once == 0)
-        stop("nothing to poll");
     m_io.run();
-    publish_pending();
+    m_path.publish_pending();
     log::notice("daemon", "stopped");
     return 0;
 }
 
 void App::start_sources() {
-    for (const auto& config : m_config.sources) {
+    for (const auto& config : m_config.sources)
         m_source_metrics[config.name]; // every source has its series from the start
-        auto source = std::make_shared<Source>(m_io, config, make_connector(config));
-        source->state = m_journal.source_state(config.name);
-        m_sources.push_back(source);
-        if (m_options.once) {
-            ++m_pending_once;
-            asio::post(m_io, [this, source] { poll(source); });
-        } else {
-            // Spread the first polls so a restart does not hit every server at once.
-            const auto spread = std::min<std::chrono::milliseconds>(config.interval / 4, 2s);
-            std::uniform_int_distribution<std::int64_t> first(0, spread.count());
-            schedule(source, std::chrono::milliseconds(first(m_random)));
-        }
-    }
-    log::info("daemon", "{} source(s) running, {} rule(s) enabled", m_sources.size(),
-              m_rules.enabled_count());
-}
-
-void App::schedule(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay) {
-    source->timer.expires_after(delay);
-    source->timer.async_wait([this, source](const boost::system::error_code& ec) {
-        if (!ec && !source->retired && !m_stopping)
-            poll(source);
-    });
-}
-
-void App::poll(const std::shared_ptr<Source>& source) {
-    if (m_in_flight >= k_max_in_flight) {
-        // Many sources due at once (a start, --once): queue rather than
-        // hand libcurl thousands of transfers.
-        m_waiting.push_back(source);
-        return;
-    }
-    HttpRequest request = source->connector->next_request(source->state.cursor);
-    if (const auto budget = source->connector->budget()) {
-        // A token bucket per host: full at start, refilled evenly.
-        const std::string host = split_url(request.url).value_or(UrlParts{}).host;
-        const auto now = std::chrono::steady_clock::now();
-        auto [it, fresh] = m_budgets.try_emplace(host);
-        Bucket& bucket = it->second;
-        if (fresh) {
-            bucket.capacity = bucket.tokens = budget->requests;
-            bucket.per_second = budget->requests / static_cast<double>(budget->window.count());
-        } else {
-            const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
-            bucket.tokens = std::min(bucket.capacity, bucket.tokens + elapsed * bucket.per_second);
-        }
-        bucket.updated = now;
-        if (bucket.tokens < 1) {
-            const auto wait = std::chrono::milliseconds(
-                static_cast<std::int64_t>((1 - bucket.tokens) / bucket.per_second * 1000) + 1);
-            log::info(component(source->config.name), "request budget for {} spent; waiting {}",
-                      host, format_duration(wait));
-            schedule(source, wait);
-            return;
-        }
-        bucket.tokens -= 1;
-    }
-    if (!source->state.etag.empty())
-        request.headers.emplace_back("If-None-Match", source->state.etag);
-    if (!source->state.last_modified.empty())
-        request.headers.emplace_back("If-Modified-Since", source->state.last_modified);
-    log::debug(component(source->config.name), "GET {}", log::redact_url(request.url));
-    ++m_in_flight;
-    m_http.fetch(std::move(request), [this, source](Result<HttpResponse> result) {
-        --m_in_flight;
-        while (!m_waiting.empty() && !m_stopping) {
-            auto next = std::move(m_waiting.front());
-            m_waiting.pop_front();
-            if (!next->retired) {
-                asio::post(m_io, [this, next] { poll(next); });
-                break;
-            }
-        }
-        if (source->retired || m_stopping)
-            return;
-        // Nothing may throw out of a handler: a failure here fails this source only.
-        try {
-            on_response(source, std::move(result));
-        } catch (const std::exception& e) {
-            failed(source, transient_failure(fmt::format("internal error: {}", e.what())));
-        }
-    });
-}
-
-void App::on_response(const std::shared_ptr<Source>& source, Result<HttpResponse> result) {
-    if (!result) {
-        failed(source, result.failure());
-        return;
-    }
-    const HttpResponse& response = *result;
-    if (response.status == 304) {
-        log::debug(component(source->config.name), "not modified");
-        ++m_source_metrics[source->config.name].polls["not-modified"];
-        succeeded(*source);
-        finished_cycle(source, jitter(source->config.interval, 0.1));
-        return;
-    }
-    auto parsed = source->connector->parse(response, source->state.cursor);
-    if (!parsed) {
-        Failure failure = parsed.failure();
-        failure.message = fmt::format("{}: {}", log::redact_url(response.url), failure.message);
-        failed(source, failure);
-        return;
-    }
-    if (!parsed->notice.empty())
-        log::notice(component(source->config.name), "{}", parsed->notice);
-    SourceState next = source->state;
-    next.cursor = parsed->cursor;
-    next.etag = std::string(response.header("ETag").value_or(""));
-    next.last_modified = std::string(response.header("Last-Modified").value_or(""));
-    const CommitStats stats = m_journal.commit(source->config.name, next, parsed->posts,
-                                               [this](const Post& post) { return flag(post); });
-    source->state = std::move(next);
-    auto& counted = m_source_metrics[source->config.name];
-    ++counted.polls["ok"];
-    counted.posts += stats.posts;
-    counted.new_posts += stats.new_posts;
-    counted.alerts += stats.alerts;
-    if (stats.new_posts > 0)
-        log::info(component(source->config.name), "{} post(s), {} new, {} alert(s)", stats.posts,
-                  stats.new_posts, stats.alerts);
-    publish_pending();
-    succeeded(*source);
-    auto delay = jitter(source->config.interval, 0.1);
-    if (parsed->not_before) {
-        // The server's rate limit is spent: no paging, and wait for the reset.
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-            *parsed->not_before - std::chrono::system_clock::now());
-        if (wait > delay) {
-            log::notice(component(source->config.name), "rate limit spent; next poll in {}",
-                        format_duration(wait));
-            finished_cycle(source, wait);
-            return;
-        }
-    }
-    if (parsed->more && ++source->pages < k_max_pages_per_cycle) {
-        poll(source);
-        return;
-    }
-    finished_cycle(source, delay);
-}
-
-void App::succeeded(Source& source) {
-    auto& counted = m_source_metrics[source.config.name];
-    counted.up = true;
-    counted.last_success = unix_now();
-    if (source.failures > 0) {
-        log::notice(component(source.config.name), "recovered after {} failed poll(s)",
-                    source.failures);
-        ops_event(source.config.name, "recovered", "");
-    }
-    source.failures = 0;
-    source.failing_since.clear();
-}
-
-void App::failed(const std::shared_ptr<Source>& source, const Failure& failure) {
-    ++source->failures;
-    auto& counted = m_source_metrics[source->config.name];
-    ++counted.polls[std::string(to_string(failure.kind))];
-    counted.up = false;
-    // Exponential backoff with jitter from the source's interval, at most an
-    // hour, never sooner than the server asked.
-    const auto base = std::max<std::chrono::milliseconds>(source->config.interval, 1s);
-    const int doublings = std::min(source->failures - 1, 12);
-    auto delay = std::min<std::chrono::milliseconds>(base * (1LL << doublings), k_max_backoff);
-    delay = jitter(delay, 0.2);
-    if (failure.retry_after)
-        delay = std::max<std::chrono::milliseconds>(delay, *failure.retry_after);
-    const std::string advice = source->connector->advice(failure, source->state.cursor);
-    log::warning(component(source->config.name), "poll failed ({}): {}{}; next try in {}",
-                 to_string(failure.kind), failure.message, advice.empty() ? "" : ": " + advice,
-                 format_duration(delay));
-    if (source->failures == 1) {
-        source->failing_since = now_rfc3339();
-        ops_event(source->config.name, "failing", failure.message);
-    }
-    finished_cycle(source, delay);
-}
-
-void App::finished_cycle(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay) {
-    source->pages = 0;
     if (m_options.once) {
-        if (--m_pending_once == 0)
-            stop("every source polled once");
-        return;
+        for (const auto& config : m_config.sources)
+            if (is_live(config))
+                log::warning("daemon", "source \"{}\" is a live stream: --once skips it",
+                             config.name);
+        m_scheduler.start(m_config.sources, true, [this] { stop("every source polled once"); });
+    } else {
+        m_scheduler.start(m_config.sources);
+        m_live.start(m_config.sources);
     }
-    schedule(source, delay);
-}
-
-std::optional<RoutedAlert> App::flag(const Post& post) const {
-    auto matches = m_rules.evaluate(post);
-    if (matches.empty())
-        return std::nullopt;
-    RoutedAlert routed;
-    Alert& alert = routed.alert;
-    alert.id = alert_id(post.platform, post.id);
-    alert.flagged_at = now_rfc3339();
-    alert.matches = std::move(matches);
-    summarise_matches(alert);
-    alert.post = post;
-    for (const auto& stream : m_config.streams)
-        if (stream_accepts(stream, alert))
-            routed.streams.push_back(stream.name);
-    return routed;
-}
-
-void App::publish_pending() {
-    while (true) {
-        auto batch = m_journal.unpublished(1000);
-        if (batch.empty())
-            return;
-        for (const auto& delivery : batch)
-            if (m_publisher.send(delivery.stream, delivery.body))
-                ++m_alerts_published;
-        m_journal.mark_published(batch);
-        if (batch.size() < 1000)
-            return;
-    }
+    log::info("daemon", "{} polled and {} live source(s) running, {} rule(s) enabled",
+              m_scheduler.sources(), m_live.sources(), m_rules.enabled_count());
 }
 
 void App::send_heartbeats() {
@@ -455,12 +231,10 @@ void App::reload() {
         std::optional<std::map<std::string, std::string>> keys;
         if (m_zap)
             keys = load_authorized_keys(m_config.publish);
-        // Swap atomically: retire the old runners, start the new ones.
-        for (auto& source : m_sources) {
-            source->retired = true;
-            source->timer.cancel();
-        }
-        m_sources.clear();
+        // Swap atomically: retire the old runners (live ones journal what
+        // they read), start the new ones.
+        m_scheduler.retire();
+        m_live.retire();
         m_config = std::move(next);
         if (m_replay)
             m_replay->set_streams(stream_names(m_config));
@@ -475,8 +249,8 @@ void App::reload() {
             m_zap->set_keys(std::move(*keys));
         }
         start_sources();
-        log::notice("daemon", "reloaded: {} source(s), {} stream(s), {} rule(s)", m_sources.size(),
-                    m_config.streams.size(), m_rules.enabled_count());
+        log::notice("daemon", "reloaded: {} source(s), {} stream(s), {} rule(s)",
+                    m_config.sources.size(), m_config.streams.size(), m_rules.enabled_count());
     } catch (const ConfigError& e) {
         for (const auto& problem : e.problems())
             log::error("config", "{}", problem);
@@ -497,8 +271,8 @@ void App::stop(std::string_view why) {
     m_stopping = true;
     log::notice("daemon", "stopping ({})", why);
     sd_notify(0, "STOPPING=1");
-    for (auto& source : m_sources)
-        source->timer.cancel();
+    m_scheduler.retire();
+    m_live.retire();
     m_http.cancel_all();
     m_heartbeat.cancel();
     m_watchdog.cancel();
@@ -509,8 +283,9 @@ void App::stop(std::string_view why) {
 }
 
 void App::notify_status() {
-    sd_notifyf(0, "STATUS=%zu source(s), %zu rule(s), %llu alert(s) published", m_sources.size(),
-               m_rules.enabled_count(), static_cast<unsigned long long>(m_alerts_published));
+    sd_notifyf(0, "STATUS=%zu source(s), %zu rule(s), %llu alert(s) published",
+               m_config.sources.size(), m_rules.enabled_count(),
+               static_cast<unsigned long long>(m_path.published()));
 }
 
 void App::ops_event(std::string_view source, std::string_view state, std::string_view reason) {
@@ -533,12 +308,6 @@ void App::ops_event(std::string_view source, std::string_view state, std::string
     m_publisher.send("ops", {buffer.GetString(), buffer.GetSize()});
 }
 
-std::chrono::milliseconds App::jitter(std::chrono::milliseconds base, double spread) {
-    std::uniform_real_distribution<double> factor(1.0 - spread, 1.0 + spread);
-    return std::chrono::milliseconds(
-        static_cast<std::int64_t>(static_cast<double>(base.count()) * factor(m_random)));
-}
-
 std::string App::render_metrics() {
     std::string out;
     const auto metric = [&out](std::string_view name, std::string_view type,
@@ -557,7 +326,7 @@ std::string App::render_metrics() {
     metric("wijkwacht_start_time_seconds", "gauge", "When the daemon started, in Unix time.");
     out += fmt::format("wijkwacht_start_time_seconds {}\n", m_started_at);
     metric("wijkwacht_sources", "gauge", "Configured sources.");
-    out += fmt::format("wijkwacht_sources {}\n", m_sources.size());
+    out += fmt::format("wijkwacht_sources {}\n", m_config.sources.size());
     metric("wijkwacht_rules_enabled", "gauge", "Enabled rules.");
     out += fmt::format("wijkwacht_rules_enabled {}\n", m_rules.enabled_count());
 
@@ -573,19 +342,38 @@ std::string App::render_metrics() {
                [](const SourceMetrics& m) { return m.new_posts; });
     per_source("wijkwacht_source_alerts_total", "counter", "Alerts flagged.",
                [](const SourceMetrics& m) { return m.alerts; });
-    per_source("wijkwacht_source_up", "gauge", "1 if the last poll succeeded.",
+    per_source("wijkwacht_source_up", "gauge",
+               "1 if the last poll succeeded, or the live connection is open.",
                [](const SourceMetrics& m) { return m.up ? 1 : 0; });
+    const auto per_live_source = [&](std::string_view name, std::string_view help, auto value) {
+        metric(name, "counter", help);
+        for (const auto& config : m_config.sources)
+            if (is_live(config))
+                out += fmt::format("{}{{source=\"{}\"}} {}\n", name, prometheus_label(config.name),
+                                   value(m_source_metrics[config.name]));
+    };
+    per_live_source("wijkwacht_live_connects_total", "Live connections opened.",
+                    [](const SourceMetrics& m) { return m.connects; });
+    per_live_source("wijkwacht_live_disconnects_total",
+                    "Live connections lost or refused (each followed by a reconnect).",
+                    [](const SourceMetrics& m) { return m.disconnects; });
+    per_live_source("wijkwacht_live_events_total", "Events read from live connections.",
+                    [](const SourceMetrics& m) { return m.events; });
+    per_live_source("wijkwacht_live_bad_events_total", "Events skipped as unreadable.",
+                    [](const SourceMetrics& m) { return m.bad_events; });
+    per_live_source("wijkwacht_live_deletes_total", "Deleted posts announced by live streams.",
+                    [](const SourceMetrics& m) { return m.deletes; });
     per_source("wijkwacht_source_last_success_timestamp_seconds", "gauge",
                "When the last poll succeeded, in Unix time (0: never).",
                [](const SourceMetrics& m) { return m.last_success; });
 
     metric("wijkwacht_http_requests_in_flight", "gauge", "HTTP requests running.");
-    out += fmt::format("wijkwacht_http_requests_in_flight {}\n", m_in_flight);
+    out += fmt::format("wijkwacht_http_requests_in_flight {}\n", m_scheduler.in_flight());
     metric("wijkwacht_http_requests_queued", "gauge", "Due polls waiting for a request slot.");
-    out += fmt::format("wijkwacht_http_requests_queued {}\n", m_waiting.size());
+    out += fmt::format("wijkwacht_http_requests_queued {}\n", m_scheduler.queued());
 
     metric("wijkwacht_alerts_published_total", "counter", "Alert deliveries published.");
-    out += fmt::format("wijkwacht_alerts_published_total {}\n", m_alerts_published);
+    out += fmt::format("wijkwacht_alerts_published_total {}\n", m_path.published());
     metric("wijkwacht_stream_seq", "gauge", "The newest stream_seq of each stream.");
     for (const auto& [stream, seq] : m_journal.stream_heads())
         out += fmt::format("wijkwacht_stream_seq{{stream=\"{}\"}} {}\n", prometheus_label(stream),
@@ -610,9 +398,8 @@ std::string App::render_metrics() {
 MetricsServer::Health App::health() const {
     if (m_stopping)
         return {false, "stopping\n"};
-    const auto failing = std::count_if(m_sources.begin(), m_sources.end(),
-                                       [](const auto& s) { return s->failures > 0; });
-    return {true, fmt::format("ok\nsources {}, failing {}\n", m_sources.size(), failing)};
+    const std::size_t failing = m_scheduler.failing() + m_live.failing();
+    return {true, fmt::format("ok\nsources {}, failing {}\n", m_config.sources.size(), failing)};
 }
 
 } // namespace wijkwacht

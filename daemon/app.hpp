@@ -1,14 +1,18 @@
 #pragma once
 
-// wijkwachtd's wiring: one io_context runs the source timers, the HTTP
-// poller, heartbeats and signals; each response goes connector → rules →
-// journal (one transaction) → publisher.
+// wijkwachtd's wiring: one io_context runs the scheduler of polled sources,
+// the live connections, heartbeats, purges and signals. Every post, from
+// either kind of source, takes the one post path: rules → journal (one
+// transaction with the source's cursor) → publisher.
 
 #include "connectors/http_client.hpp"
 #include "daemon/journal.hpp"
+#include "daemon/live.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/post_path.hpp"
 #include "daemon/publisher.hpp"
 #include "daemon/replay.hpp"
+#include "daemon/scheduler.hpp"
 #include "daemon/zap.hpp"
 
 #include <wijkwacht/config.hpp>
@@ -20,12 +24,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <zmq.hpp>
 
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
-#include <vector>
+#include <string>
 
 namespace wijkwacht {
 
@@ -44,17 +46,7 @@ public:
     int run();
 
 private:
-    struct Source;
-
     void start_sources();
-    void schedule(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay);
-    void poll(const std::shared_ptr<Source>& source);
-    void on_response(const std::shared_ptr<Source>& source, Result<HttpResponse> result);
-    void succeeded(Source& source);
-    void failed(const std::shared_ptr<Source>& source, const Failure& failure);
-    void finished_cycle(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay);
-    std::optional<RoutedAlert> flag(const Post& post) const;
-    void publish_pending();
     void send_heartbeats();
     void arm_heartbeat();
     void arm_watchdog();
@@ -62,13 +54,11 @@ private:
     void arm_purge();
     void wait_signals();
     void reload();
-    void reload_keys();
     void stop(std::string_view why);
     void notify_status();
     void ops_event(std::string_view source, std::string_view state, std::string_view reason);
     std::string render_metrics();
     MetricsServer::Health health() const;
-    std::chrono::milliseconds jitter(std::chrono::milliseconds base, double spread);
 
     Config m_config;
     RuleSet m_rules;
@@ -85,29 +75,11 @@ private:
     Publisher m_publisher;
     std::unique_ptr<ReplayServer> m_replay; // not with --once
     HttpClient m_http;
-    std::vector<std::shared_ptr<Source>> m_sources;
-    // Request budgets per host, shared by every source on that host.
-    struct Bucket {
-        double tokens = 0;
-        double capacity = 0;
-        double per_second = 0;
-        std::chrono::steady_clock::time_point updated;
-    };
-    std::map<std::string, Bucket> m_budgets;
-    std::size_t m_in_flight = 0;
-    std::deque<std::shared_ptr<Source>> m_waiting; // due, waiting for a free request slot
-    std::mt19937_64 m_random;
-    std::size_t m_pending_once = 0;
-    std::uint64_t m_alerts_published = 0;
+    PostPath m_path;
+    std::map<std::string, SourceMetrics> m_source_metrics; // by name: survive a reload
+    Scheduler m_scheduler; // polled sources
+    LiveRunner m_live;     // live sources
     bool m_stopping = false;
-    // For metrics.listen; per source by name, so they survive a reload.
-    struct SourceMetrics {
-        std::map<std::string, std::uint64_t> polls; // by result
-        std::uint64_t posts = 0, new_posts = 0, alerts = 0;
-        std::int64_t last_success = 0; // unix seconds
-        bool up = false;
-    };
-    std::map<std::string, SourceMetrics> m_source_metrics;
     std::uint64_t m_reloads_ok = 0, m_reloads_rejected = 0;
     std::uint64_t m_purged_alerts = 0, m_purged_seen = 0;
     std::int64_t m_started_at = 0;

@@ -1,0 +1,59 @@
+#pragma once
+
+// The one path every post takes, whichever source hands it over (a poll's
+// response, a batch from a live stream): flag (rules, stream routing) →
+// journal (one transaction with the source's new state) → publish.
+
+#include "daemon/journal.hpp"
+#include "daemon/publisher.hpp"
+
+#include <wijkwacht/config.hpp>
+#include <wijkwacht/rules.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wijkwacht {
+
+// Per source, for metrics.listen; kept by name so they survive a reload.
+struct SourceMetrics {
+    std::map<std::string, std::uint64_t> polls; // polled sources: by result
+    std::uint64_t posts = 0, new_posts = 0, alerts = 0;
+    std::int64_t last_success = 0; // unix seconds
+    bool up = false;
+    // Live sources.
+    std::uint64_t connects = 0, disconnects = 0, events = 0, bad_events = 0, deletes = 0;
+};
+
+class PostPath {
+public:
+    // `config` (streams) and `rules` are the daemon's current ones; a reload
+    // replaces them in place.
+    PostPath(const Config& config, const RuleSet& rules, Journal& journal, Publisher& publisher)
+        : m_config(config), m_rules(rules), m_journal(journal), m_publisher(publisher) {}
+
+    // Journals `posts` with the source's new `state` in one transaction,
+    // then publishes what is due. Throws Error (nothing committed: the
+    // source's state stays where it was).
+    CommitStats take(const std::string& source, const SourceState& state,
+                     const std::vector<Post>& posts, SourceMetrics& counted);
+
+    // Publishes every journaled delivery not yet sent (also those an
+    // earlier run committed).
+    void publish_pending();
+
+    std::uint64_t published() const { return m_published; }
+
+private:
+    std::optional<RoutedAlert> flag(const Post& post) const;
+
+    const Config& m_config;
+    const RuleSet& m_rules;
+    Journal& m_journal;
+    Publisher& m_publisher;
+    std::uint64_t m_published = 0;
+};
+
+} // namespace wijkwacht
