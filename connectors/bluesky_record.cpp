@@ -81,7 +81,8 @@ std::vector<Mention> record_mentions(const rapidjson::Value& record) {
                      Mention mention{json_text(feature, "did"), {}};
                      if (mention.did.empty())
                          return;
-                     if (start >= 0 && end > start && static_cast<std::size_t>(end) <= text.size()) {
+                     if (start >= 0 && end > start &&
+                         static_cast<std::size_t>(end) <= text.size()) {
                          std::string_view shown = text.substr(start, end - start);
                          if (shown.starts_with('@'))
                              shown.remove_prefix(1);
@@ -146,10 +147,10 @@ void record_media(const rapidjson::Value& embed, std::string_view did, std::vect
         }
     } else if (type == "app.bsky.embed.external") {
         if (const auto* external = json_object(embed, "external"))
-            out.push_back({MediaKind::link, json_text(*external, "uri"),
-                           image_url("feed_thumbnail", did,
-                                     blob_cid(json_object(*external, "thumb"))),
-                           collapse_whitespace(json_text(*external, "title"))});
+            out.push_back(
+                {MediaKind::link, json_text(*external, "uri"),
+                 image_url("feed_thumbnail", did, blob_cid(json_object(*external, "thumb"))),
+                 collapse_whitespace(json_text(*external, "title"))});
     } else if (type == "app.bsky.embed.recordWithMedia") {
         if (const auto* media = json_object(embed, "media");
             media && json_text(*media, "$type") != "app.bsky.embed.recordWithMedia")

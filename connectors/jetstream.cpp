@@ -117,12 +117,12 @@ Result<JetstreamEvent> parse_jetstream_event(std::string_view json, const Jetstr
     const auto mentions = record_mentions(*record);
     const auto reply = record_reply(*record);
     const bool by_followed = filter.follow.count(did) > 0;
-    const bool to_watched =
-        !filter.replies_to.empty() &&
-        ((reply && (filter.replies_to.count(did_of(reply->parent)) ||
-                    filter.replies_to.count(did_of(reply->root)))) ||
-         std::any_of(mentions.begin(), mentions.end(),
-                     [&](const Mention& m) { return filter.replies_to.count(m.did) > 0; }));
+    const bool to_watched = !filter.replies_to.empty() &&
+                            ((reply && (filter.replies_to.count(did_of(reply->parent)) ||
+                                        filter.replies_to.count(did_of(reply->root)))) ||
+                             std::any_of(mentions.begin(), mentions.end(), [&](const Mention& m) {
+                                 return filter.replies_to.count(m.did) > 0;
+                             }));
     const bool in_language = !filter.langs.empty() && lang_wanted(filter.langs, *record);
     if (!by_followed && !to_watched && !in_language)
         return event;
@@ -135,7 +135,8 @@ Result<JetstreamEvent> parse_jetstream_event(std::string_view json, const Jetstr
     post.fetched_at = std::string(fetched_at);
     // A client's clock may lie: a post is never later than Jetstream saw it.
     const auto created = parse_rfc3339(json_text(*record, "createdAt"));
-    SysTime when = created.value_or(parse_rfc3339(fetched_at).value_or(std::chrono::system_clock::now()));
+    SysTime when =
+        created.value_or(parse_rfc3339(fetched_at).value_or(std::chrono::system_clock::now()));
     if (event.time_us > 0) {
         const SysTime received{std::chrono::microseconds(event.time_us)};
         if (!created || *created > received)

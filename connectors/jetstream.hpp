@@ -31,9 +31,9 @@ struct JetstreamFilter {
 };
 
 struct JetstreamEvent {
-    std::int64_t time_us = 0;   // Jetstream's time of the event, the resume point
-    std::optional<Post> post;   // a created or updated post the filter takes
-    bool deleted_post = false;  // a post was deleted (nothing to do but count)
+    std::int64_t time_us = 0;  // Jetstream's time of the event, the resume point
+    std::optional<Post> post;  // a created or updated post the filter takes
+    bool deleted_post = false; // a post was deleted (nothing to do but count)
 };
 
 // The websocket URL for `endpoint` (wss://host or wss://host/subscribe):

@@ -1,10 +1,10 @@
 #include "connectors/zstd_frames.hpp"
 
 #include <fmt/format.h>
-#include <zstd.h>
 
 #include <fstream>
 #include <iterator>
+#include <zstd.h>
 
 namespace wijkwacht {
 

@@ -255,9 +255,9 @@ bool is_bluesky_account(std::string_view text) {
         return text.size() > 8 && text.find_first_of(" /?#") == std::string_view::npos;
     if (text.starts_with('@'))
         text.remove_prefix(1);
-    return text.find('.') != std::string_view::npos && text.front() != '.' &&
-           text.back() != '.' &&
-           text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+    return text.find('.') != std::string_view::npos && text.front() != '.' && text.back() != '.' &&
+           text.find_first_not_of(
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
                std::string_view::npos;
 }
 
@@ -275,8 +275,8 @@ void read_jetstream(Reader& in, const toml::source_region& region, const std::st
         const char* key = list == &s.follow ? "source.follow" : "source.replies_to";
         if (list->size() > k_jetstream_max_dids)
             in.error(region, key,
-                     fmt::format("{}: {} accounts; Jetstream takes at most {}", label,
-                                 list->size(), k_jetstream_max_dids));
+                     fmt::format("{}: {} accounts; Jetstream takes at most {}", label, list->size(),
+                                 k_jetstream_max_dids));
         for (const auto& account : *list)
             if (!is_bluesky_account(account))
                 in.error(region, key,
@@ -353,6 +353,16 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                      s.langs = in.string_list(n, k, false);
                      present.insert("langs");
                  }},
+                {"idle_timeout",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.duration(n, k)) {
+                         if (*v < std::chrono::seconds(1) || *v > std::chrono::minutes(10))
+                             in.error(n.source(), k, "must be between 1s and 10m");
+                         else
+                             s.idle_timeout = *v;
+                     }
+                     present.insert("idle_timeout");
+                 }},
                 {"zstd_dictionary",
                  [&](const toml::node& n, const std::string& k) {
                      std::string file;
@@ -394,7 +404,8 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
         {"mastodon", {"instance", "account", "hashtag", "access_token_file", "backfill"}},
         {"bluesky", {"actor", "appview"}},
         {"jetstream",
-         {"endpoints", "follow", "replies_to", "langs", "zstd_dictionary", "appview"}},
+         {"endpoints", "follow", "replies_to", "langs", "zstd_dictionary", "appview",
+          "idle_timeout"}},
     };
     const auto type = k_type_keys.find(s.type);
     if (s.type.empty()) {
@@ -406,8 +417,8 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                              label, s.type));
     } else {
         for (const auto& key : {"url", "instance", "account", "hashtag", "access_token_file",
-                                "backfill", "actor", "appview", "endpoints", "follow",
-                                "replies_to", "langs", "zstd_dictionary"})
+                                "backfill", "actor", "appview", "endpoints", "follow", "replies_to",
+                                "langs", "zstd_dictionary", "idle_timeout"})
             if (present.count(key) && !type->second.count(key))
                 in.error(region, fmt::format("source.{}", key),
                          fmt::format("{}: does not apply to type \"{}\"", label, s.type));

@@ -64,13 +64,14 @@ App::App(Config config, RuleSet rules, AppOptions options)
       m_zmq(1), m_curve(load_server_key(m_config.publish)),
       m_zap(zap_handler(m_zmq, m_config.publish)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
-      m_http(m_io, http_options(m_config)),
-      m_path(m_config, m_rules, m_journal, m_publisher),
-      m_scheduler(m_io, m_http, m_path, m_journal, m_source_metrics,
-                  [this](auto source, auto state, auto reason) { ops_event(source, state, reason); }),
-      m_live(m_io, m_http, m_path, m_journal, m_source_metrics,
-             [this](auto source, auto state, auto reason) { ops_event(source, state, reason); },
-             LiveOptions{m_config.daemon.user_agent, m_config.daemon.allow_plain_http}) {
+      m_http(m_io, http_options(m_config)), m_path(m_config, m_rules, m_journal, m_publisher),
+      m_scheduler(
+          m_io, m_http, m_path, m_journal, m_source_metrics,
+          [this](auto source, auto state, auto reason) { ops_event(source, state, reason); }),
+      m_live(
+          m_io, m_http, m_path, m_journal, m_source_metrics,
+          [this](auto source, auto state, auto reason) { ops_event(source, state, reason); },
+          LiveOptions{m_config.daemon.user_agent, m_config.daemon.allow_plain_http}) {
     m_started_at = unix_now();
     if (!m_options.once && !m_config.metrics.listen.empty())
         m_metrics = std::make_unique<MetricsServer>(

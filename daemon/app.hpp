@@ -77,8 +77,8 @@ private:
     HttpClient m_http;
     PostPath m_path;
     std::map<std::string, SourceMetrics> m_source_metrics; // by name: survive a reload
-    Scheduler m_scheduler; // polled sources
-    LiveRunner m_live;     // live sources
+    Scheduler m_scheduler;                                 // polled sources
+    LiveRunner m_live;                                     // live sources
     bool m_stopping = false;
     std::uint64_t m_reloads_ok = 0, m_reloads_rejected = 0;
     std::uint64_t m_purged_alerts = 0, m_purged_seen = 0;

@@ -144,9 +144,7 @@ public:
     bool connected() const { return m_connected; }
 
 private:
-    static asio::awaitable<void> run(std::shared_ptr<LiveSession> self) {
-        co_await self->loop();
-    }
+    static asio::awaitable<void> run(std::shared_ptr<LiveSession> self) { co_await self->loop(); }
     static asio::awaitable<void> flusher(std::shared_ptr<LiveSession> self) {
         while (!self->m_stopped) {
             self->m_flush.expires_after(self->m_options.batch);
@@ -230,9 +228,15 @@ private:
                                         appview, url_encode(handle)),
                             {{"Accept", "application/json"}}};
         auto response = co_await fetch(m_http, std::move(request));
-        if (!response)
-            co_return transient_failure(fmt::format("resolving the handle {}: {}", handle,
-                                                    response.failure().message));
+        if (!response) {
+            Failure failure = response.failure();
+            failure.message =
+                fmt::format("resolving the handle {}: {}{}", handle, failure.message,
+                            failure.status == 400 ? " (the AppView does not know it: check the "
+                                                    "spelling, or give the account's DID)"
+                                                  : "");
+            co_return failure;
+        }
         rapidjson::Document doc;
         std::string did;
         if (!parse_json(response->body, doc, 16) && doc.IsObject())
@@ -247,8 +251,9 @@ private:
         const bool compress = m_decoder != nullptr;
         const std::int64_t resume_from = std::max(m_received_us, m_committed_us);
         const std::optional<std::int64_t> cursor =
-            resume_from > 0 ? std::optional(std::max<std::int64_t>(resume_from - k_resume_margin_us, 1))
-                            : std::nullopt;
+            resume_from > 0
+                ? std::optional(std::max<std::int64_t>(resume_from - k_resume_margin_us, 1))
+                : std::nullopt;
         const std::string url = jetstream_url(endpoint, cursor, compress);
         const auto target = split_ws_url(url);
         if (!target)
@@ -291,13 +296,17 @@ private:
                                          std::optional<std::int64_t> cursor, bool& opened) {
         if (m_stopped)
             co_return std::string();
-        m_abort = [&ws] { beast::get_lowest_layer(ws).close(); };
+        m_abort = [&ws] {
+            beast::get_lowest_layer(ws).close();
+        };
         struct Reset {
             std::function<void()>& abort;
             ~Reset() { abort = nullptr; }
         } reset{m_abort};
         beast::get_lowest_layer(ws).expires_never();
-        websocket::stream_base::timeout timeout{k_connect_timeout, m_options.idle, true};
+        // Beast pings after half the idle time without data and gives up
+        // when the other half passes without an answer.
+        websocket::stream_base::timeout timeout{k_connect_timeout, 2 * m_config.idle_timeout, true};
         ws.set_option(timeout);
         ws.read_message_max(k_max_message);
         ws.set_option(websocket::stream_base::decorator(
@@ -306,8 +315,7 @@ private:
             }));
         websocket::response_type response;
         try {
-            co_await ws.async_handshake(response, target.host_header, target.target,
-                                        use_awaitable);
+            co_await ws.async_handshake(response, target.host_header, target.target, use_awaitable);
         } catch (const boost::system::system_error& e) {
             if (e.code() != websocket::error::upgrade_declined)
                 throw;
@@ -321,12 +329,17 @@ private:
         co_await ws.async_write(asio::buffer(jetstream_options(m_filter)), use_awaitable);
         opened = true;
         m_connected = true;
+        if (m_received_us == 0) // a first start: from now on, nothing may be missed
+            m_received_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
         m_metrics.up = true;
         ++m_metrics.connects;
         log::notice(m_name, "connected to {}{}{}", endpoint,
-                    cursor ? fmt::format(", resuming at {}", format_rfc3339(SysTime(
-                                                                  std::chrono::microseconds(*cursor))))
-                           : std::string(", live"),
+                    cursor
+                        ? fmt::format(", resuming at {}",
+                                      format_rfc3339(SysTime(std::chrono::microseconds(*cursor))))
+                        : std::string(", live"),
                     m_decoder ? ", zstd" : "");
         beast::flat_buffer buffer;
         while (true) {
@@ -469,13 +482,13 @@ void LiveRunner::retire() {
 }
 
 std::size_t LiveRunner::failing() const {
-    return static_cast<std::size_t>(std::count_if(
-        m_sessions.begin(), m_sessions.end(), [](const auto& s) { return s->failing(); }));
+    return static_cast<std::size_t>(std::count_if(m_sessions.begin(), m_sessions.end(),
+                                                  [](const auto& s) { return s->failing(); }));
 }
 
 std::size_t LiveRunner::connected() const {
-    return static_cast<std::size_t>(std::count_if(
-        m_sessions.begin(), m_sessions.end(), [](const auto& s) { return s->connected(); }));
+    return static_cast<std::size_t>(std::count_if(m_sessions.begin(), m_sessions.end(),
+                                                  [](const auto& s) { return s->connected(); }));
 }
 
 } // namespace wijkwacht

@@ -27,7 +27,6 @@ struct LiveOptions {
     std::string user_agent;
     bool allow_plain_http = false;
     std::chrono::milliseconds batch = std::chrono::milliseconds(250); // one transaction per
-    std::chrono::milliseconds idle = std::chrono::seconds(20); // silence before a ping, then giving up
     std::chrono::milliseconds max_backoff = std::chrono::seconds(60);
 };
 

@@ -98,8 +98,8 @@ void Scheduler::retire() {
 }
 
 std::size_t Scheduler::failing() const {
-    return static_cast<std::size_t>(std::count_if(
-        m_sources.begin(), m_sources.end(), [](const auto& s) { return s->failures > 0; }));
+    return static_cast<std::size_t>(std::count_if(m_sources.begin(), m_sources.end(),
+                                                  [](const auto& s) { return s->failures > 0; }));
 }
 
 void Scheduler::schedule(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay) {

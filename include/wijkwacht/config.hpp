@@ -54,11 +54,14 @@ struct SourceConfig {
     int backfill = 20;                       // mastodon: statuses taken on the first run
     std::string actor;                       // bluesky
     std::string appview = "https://public.api.bsky.app"; // bluesky, jetstream (handles)
-    std::vector<std::string> endpoints;      // jetstream: wss:// URLs, tried in turn
-    std::vector<std::string> follow;         // jetstream: authors (handles or DIDs)
-    std::vector<std::string> replies_to;     // jetstream: replies to / mentions of these
-    std::vector<std::string> langs;          // jetstream: every post in these languages
-    std::filesystem::path zstd_dictionary;   // jetstream: compressed frames when set
+    std::vector<std::string> endpoints;                  // jetstream: wss:// URLs, tried in turn
+    std::vector<std::string> follow;                     // jetstream: authors (handles or DIDs)
+    std::vector<std::string> replies_to;   // jetstream: replies to / mentions of these
+    std::vector<std::string> langs;        // jetstream: every post in these languages
+    std::filesystem::path zstd_dictionary; // jetstream: compressed frames when set
+    // jetstream: silence before a ping; as long again without an answer and
+    // the connection is given up and reopened.
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(20);
     std::string origin; // "file:line" of its [[source]] table, for messages
 };
 

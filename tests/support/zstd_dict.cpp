@@ -1,11 +1,11 @@
 #include "tests/support/zstd_dict.hpp"
 
 #include <fmt/format.h>
-#include <zdict.h>
-#include <zstd.h>
 
 #include <stdexcept>
 #include <vector>
+#include <zdict.h>
+#include <zstd.h>
 
 namespace wijkwacht::test {
 
@@ -25,8 +25,9 @@ const std::string& event_dictionary() {
             sizes.push_back(event.size());
         }
         std::string out(16 * 1024, '\0');
-        const std::size_t n = ZDICT_trainFromBuffer(out.data(), out.size(), samples.data(),
-                                                    sizes.data(), static_cast<unsigned>(sizes.size()));
+        const std::size_t n =
+            ZDICT_trainFromBuffer(out.data(), out.size(), samples.data(), sizes.data(),
+                                  static_cast<unsigned>(sizes.size()));
         if (ZDICT_isError(n))
             throw std::runtime_error(std::string("ZDICT: ") + ZDICT_getErrorName(n));
         out.resize(n);
@@ -38,9 +39,9 @@ const std::string& event_dictionary() {
 std::string zstd_compress(std::string_view text, std::string_view dictionary) {
     std::string out(ZSTD_compressBound(text.size()), '\0');
     ZSTD_CCtx* cctx = ZSTD_createCCtx();
-    const std::size_t n = ZSTD_compress_usingDict(cctx, out.data(), out.size(), text.data(),
-                                                  text.size(), dictionary.data(),
-                                                  dictionary.size(), 3);
+    const std::size_t n =
+        ZSTD_compress_usingDict(cctx, out.data(), out.size(), text.data(), text.size(),
+                                dictionary.data(), dictionary.size(), 3);
     ZSTD_freeCCtx(cctx);
     if (ZSTD_isError(n))
         throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));

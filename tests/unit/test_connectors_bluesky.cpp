@@ -73,7 +73,7 @@ TEST_CASE("bluesky: feed items become posts with media from every embed view") {
     CHECK(repost.reply_to->url == "https://bsky.app/profile/did:plc:wijkagent/post/3kparent");
     CHECK(repost.reply_to->handle == "wijkagent.example"); // from the feed item's reply view
     CHECK(repost.mentions == std::vector<std::string>{"wijkagent.example"}); // the facet's text
-    CHECK(repost.id == "at://did:plc:other/app.bsky.feed.post/3krepost"); // the original
+    CHECK(repost.id == "at://did:plc:other/app.bsky.feed.post/3krepost");    // the original
     CHECK(repost.author.handle == "buurt.example.com");
     REQUIRE(repost.media.size() == 1);
     CHECK(repost.media[0].kind == MediaKind::image);

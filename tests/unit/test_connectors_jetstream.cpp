@@ -149,7 +149,8 @@ TEST_CASE("jetstream: deletes, identity events and other collections give no pos
 
 TEST_CASE("jetstream: malformed events are failures that say where") {
     const JetstreamFilter f;
-    const auto truncated = parse_jetstream_event(R"({"did":"did:plc:x","time_us":)", f, source(), "");
+    const auto truncated =
+        parse_jetstream_event(R"({"did":"did:plc:x","time_us":)", f, source(), "");
     REQUIRE_FALSE(truncated.ok());
     CHECK(truncated.failure().message.find("offset") != std::string::npos);
     CHECK_FALSE(parse_jetstream_event("[1]", f, source(), "").ok());
@@ -186,9 +187,9 @@ TEST_CASE("conformance: the recorded Jetstream events in ../shared/fixtures pars
     JetstreamFilter every;
     every.langs = {"en", "nl", "de", "ja", "pt", "es", "fr", "ru", "ko"};
     int posts = 0, lines = 0;
-    for (const auto* name : {"jetstream_v1_subscribe_selected_events.jsonl",
-                             "jetstream_v1_subscribe_golden.jsonl",
-                             "jetstream_v1_post_video_embed.json"}) {
+    for (const auto* name :
+         {"jetstream_v1_subscribe_selected_events.jsonl", "jetstream_v1_subscribe_golden.jsonl",
+          "jetstream_v1_post_video_embed.json"}) {
         std::istringstream in(read_file(dir / name));
         for (std::string line; std::getline(in, line);) {
             if (line.empty())

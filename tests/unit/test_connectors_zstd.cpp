@@ -65,8 +65,8 @@ TEST_CASE("zstd: a file that is no dictionary is an error naming it") {
     CHECK_THROWS_WITH_AS(ZstdDictionary(dir.path() / "missing.zdict"),
                          doctest::Contains("missing.zdict: cannot read"), Error);
     std::ofstream(dir.path() / "empty.zdict").flush();
-    CHECK_THROWS_WITH_AS(ZstdDictionary(dir.path() / "empty.zdict"),
-                         doctest::Contains("is empty"), Error);
+    CHECK_THROWS_WITH_AS(ZstdDictionary(dir.path() / "empty.zdict"), doctest::Contains("is empty"),
+                         Error);
 }
 
 TEST_CASE("conformance: Jetstream's own dictionary decodes the shared test vectors") {
@@ -80,7 +80,8 @@ TEST_CASE("conformance: Jetstream's own dictionary decodes the shared test vecto
     CHECK(dictionary->id() == 1612007021u);
     ZstdDecoder decoder(dictionary, 4 << 20);
     for (const auto* name : {"ev1.json", "ev2.json", "ev5.json"}) {
-        const auto out = decoder.decode(read_file(dir / "zstd_testvectors" / (std::string(name) + ".zst")));
+        const auto out =
+            decoder.decode(read_file(dir / "zstd_testvectors" / (std::string(name) + ".zst")));
         REQUIRE(out.ok());
         CHECK(*out == read_file(dir / "zstd_testvectors" / name));
     }

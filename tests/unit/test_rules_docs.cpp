@@ -110,7 +110,7 @@ TEST_CASE("RULES.md: fields") {
     CHECK(fires("is:repost", "x", p));
     CHECK_FALSE(fires("is:reply", "x", p));
     CHECK(fires("regex:/deurbel(camera)?/", "DEURBELCAMERA", p)); // case-insensitive
-    CHECK_FALSE(fires("to:wijkagent_*", "x", p)); // the author is not the addressee
+    CHECK_FALSE(fires("to:wijkagent_*", "x", p));                 // the author is not the addressee
     p.reply_to = ReplyTo{"at://x", "", "wijkagent_zuid@mastodon.example"};
     CHECK(fires("to:wijkagent_*", "x", p)); // the author of the post replied to
     CHECK(fires("to:wijkagent_zuid", "x", p));
