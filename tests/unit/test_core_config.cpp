@@ -282,3 +282,43 @@ TEST_CASE("the shipped example configurations load") {
     }
     CHECK(count >= 2);
 }
+
+TEST_CASE("jetstream sources: defaults, and every mistake named") {
+    const Config c = parse_config("[[source]]\nname = \"bsky\"\ntype = \"jetstream\"\n"
+                                  "follow = [\"politie.example.bsky.social\", \"did:plc:abc123\"]\n"
+                                  "replies_to = [\"@wijkagent.example\"]\nlangs = [\"nl\", \"pt-BR\"]\n",
+                                  "/etc/wijkwacht/w.toml");
+    REQUIRE(c.sources.size() == 1);
+    const auto& s = c.sources[0];
+    CHECK(is_live(s));
+    CHECK(s.endpoints == k_jetstream_endpoints); // Bluesky's own instances by default
+    CHECK(s.follow.size() == 2);
+    CHECK(s.idle_timeout == std::chrono::seconds(20));
+    CHECK(s.appview == "https://public.api.bsky.app");
+
+    const std::string head = "[[source]]\nname = \"a\"\ntype = \"jetstream\"\n";
+    CHECK(has_problem(head, "source.follow: source \"a\": give at least one of follow, "
+                            "replies_to or langs"));
+    CHECK(has_problem(head + "langs = [\"nl\"]\nendpoints = [\"https://j.example\"]\n",
+                      "source.endpoints: source \"a\": \"https://j.example\" is not a wss:// URL"));
+    CHECK(has_problem(head + "langs = [\"nl\"]\nendpoints = [\"ws://j.example\"]\n",
+                      "plain ws to j.example is refused"));
+    CHECK_FALSE(has_problem(head + "langs = [\"nl\"]\nendpoints = [\"ws://127.0.0.1:9\"]\n", ""));
+    CHECK(has_problem(head + "follow = [\"politie\"]\n",
+                      "source.follow: source \"a\": \"politie\" is neither a handle"));
+    CHECK(has_problem(head + "replies_to = [\"did:\"]\n", "source.replies_to"));
+    CHECK(has_problem(head + "langs = [\"nl_NL\"]\n", "\"nl_NL\" is not a language tag"));
+    CHECK(has_problem(head + "langs = [\"nl\"]\nidle_timeout = \"100ms\"\n",
+                      "source.idle_timeout: must be between 1s and 10m"));
+    CHECK(has_problem(head + "langs = [\"nl\"]\nzstd_dictionary = \"/nonexistent.zdict\"\n",
+                      "/nonexistent.zdict is not a readable file"));
+    CHECK(has_problem(head + "langs = [\"nl\"]\nactor = \"x.example\"\n",
+                      "source.actor: source \"a\": does not apply to type \"jetstream\""));
+    CHECK(has_problem("[[source]]\nname = \"a\"\ntype = \"feed\"\nurl = \"https://x/f\"\n"
+                      "follow = [\"x.example\"]\n",
+                      "source.follow: source \"a\": does not apply to type \"feed\""));
+    std::string many = head + "follow = [";
+    for (int i = 0; i < 10001; ++i)
+        many += "\"did:plc:a" + std::to_string(i) + "\",";
+    CHECK(has_problem(many + "]\n", "10001 accounts; Jetstream takes at most 10000"));
+}
