@@ -27,6 +27,11 @@ int run_poll(const PollOptions& o) {
                                  [&](const SourceConfig& s) { return s.name == o.source; });
     if (it == config.sources.end())
         throw ConfigError({fmt::format("{}: no [[source]] named \"{}\"", o.config, o.source)});
+    if (is_live(*it))
+        throw ConfigError({fmt::format(
+            "{}: source \"{}\" is a live stream (type {}): poll reads polled sources only; "
+            "wijkwachtd listens to it (docs/OPERATING.md, \"Listening\")",
+            it->origin, o.source, it->type)});
     const auto connector = make_connector(*it);
     std::optional<RuleSet> rules;
     if (o.flagged)

@@ -103,7 +103,8 @@ TEST_CASE("poll prints one source's posts as Post JSON, without state") {
     write_text(dir.path() / "w.toml",
                fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
                            "[[source]]\nname = \"w\"\ntype = \"feed\"\nurl = \"{}\"\ntags = {{ "
-                           "region = \"noord\" }}\n",
+                           "region = \"noord\" }}\n"
+                           "[[source]]\nname = \"live\"\ntype = \"jetstream\"\nlangs = [\"nl\"]\n",
                            server.url("/f.xml")));
     const auto config = (dir.path() / "w.toml").string();
     auto r = run_tool(dir, {"poll", "--config", config, "w"});
@@ -123,6 +124,11 @@ TEST_CASE("poll prints one source's posts as Post JSON, without state") {
     r = run_tool(dir, {"poll", "--config", config, "nope"});
     CHECK(r.status == 2);
     CHECK(r.output.find("no [[source]] named \"nope\"") != std::string::npos);
+
+    r = run_tool(dir, {"poll", "--config", config, "live"});
+    CHECK(r.status == 2);
+    CHECK(r.output.find("source \"live\" is a live stream (type jetstream): poll reads polled "
+                        "sources only") != std::string::npos);
 }
 
 TEST_CASE("keygen writes a CURVE pair in the ZeroMQ certificate format, secret 0600") {
