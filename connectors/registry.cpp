@@ -2,6 +2,7 @@
 #include "connectors/bluesky.hpp"
 #include "connectors/feed.hpp"
 #include "connectors/mastodon.hpp"
+#include "connectors/politie.hpp"
 #include "core/utf8.hpp"
 
 #include <wijkwacht/connector.hpp>
@@ -34,6 +35,10 @@ const Entry k_registry[] = {
     {"bluesky",
      [](const SourceConfig& s) {
          return std::make_unique<BlueskyConnector>(s);
+     }},
+    {"politie",
+     [](const SourceConfig& s) {
+         return std::make_unique<PolitieConnector>(s);
      }},
 };
 

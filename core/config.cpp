@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -81,6 +82,14 @@ public:
                 error(item.source(), key, "expects an array of strings");
         }
         return out;
+    }
+    std::optional<double> number(const toml::node& node, std::string_view key) {
+        if (const auto* f = node.as_floating_point())
+            return f->get();
+        if (const auto* i = node.as_integer())
+            return static_cast<double>(i->get());
+        error(node.source(), key, "expects a number");
+        return std::nullopt;
     }
     std::map<std::string, std::string> string_map(const toml::node& node, std::string_view key) {
         std::map<std::string, std::string> out;
@@ -296,6 +305,29 @@ void read_jetstream(Reader& in, const toml::source_region& region, const std::st
                  fmt::format("{}: {} is not a readable file", label, s.zstd_dictionary.string()));
 }
 
+void read_politie(Reader& in, const toml::source_region& region, const std::string& label,
+                  SourceConfig& s) {
+    if (s.url.empty())
+        s.url = std::string(k_politie_api);
+    if (s.kinds.empty())
+        s.kinds = {"nieuws", "gezocht", "vermist"};
+    for (const auto& kind : s.kinds)
+        if (kind != "nieuws" && kind != "gezocht" && kind != "vermist")
+            in.error(region, "source.kinds",
+                     fmt::format("{}: \"{}\" is not one of nieuws, gezocht, vermist", label, kind));
+    if (s.lat.has_value() != s.lon.has_value())
+        in.error(region, "source.lat", fmt::format("{}: give both lat and lon, or neither", label));
+    if (s.lat && (*s.lat < -90 || *s.lat > 90))
+        in.error(region, "source.lat", fmt::format("{}: {} is not a latitude", label, *s.lat));
+    if (s.lon && (*s.lon < -180 || *s.lon > 180))
+        in.error(region, "source.lon", fmt::format("{}: {} is not a longitude", label, *s.lon));
+    static constexpr double k_radii[] = {0.5, 2, 5, 10, 25};
+    if (std::find(std::begin(k_radii), std::end(k_radii), s.radius) == std::end(k_radii))
+        in.error(region, "source.radius",
+                 fmt::format("{}: {} km is not one the API takes (0.5, 2, 5, 10 or 25)", label,
+                             s.radius));
+}
+
 void read_source(Reader& in, const toml::table& table, Config& config) {
     SourceConfig s;
     s.origin = in.where(table.source());
@@ -353,6 +385,27 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                      s.langs = in.string_list(n, k, false);
                      present.insert("langs");
                  }},
+                {"kinds",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.kinds = in.string_list(n, k, false);
+                     present.insert("kinds");
+                 }},
+                {"lat",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.lat = in.number(n, k);
+                     present.insert("lat");
+                 }},
+                {"lon",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.lon = in.number(n, k);
+                     present.insert("lon");
+                 }},
+                {"radius",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.number(n, k))
+                         s.radius = *v;
+                     present.insert("radius");
+                 }},
                 {"idle_timeout",
                  [&](const toml::node& n, const std::string& k) {
                      if (const auto v = in.duration(n, k)) {
@@ -403,18 +456,21 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
         {"feed", {"url"}},
         {"mastodon", {"instance", "account", "hashtag", "access_token_file", "backfill"}},
         {"bluesky", {"actor", "appview"}},
+        {"politie", {"url", "kinds", "lat", "lon", "radius"}},
         {"jetstream",
          {"endpoints", "follow", "replies_to", "langs", "zstd_dictionary", "appview",
           "idle_timeout"}},
     };
     const auto type = k_type_keys.find(s.type);
     if (s.type.empty()) {
-        in.error(region, "source.type",
-                 fmt::format("{}: is required (mastodon, bluesky, jetstream or feed)", label));
+        in.error(
+            region, "source.type",
+            fmt::format("{}: is required (mastodon, bluesky, jetstream, politie or feed)", label));
     } else if (type == k_type_keys.end()) {
-        in.error(region, "source.type",
-                 fmt::format("{}: unknown type \"{}\" (mastodon, bluesky, jetstream or feed)",
-                             label, s.type));
+        in.error(
+            region, "source.type",
+            fmt::format("{}: unknown type \"{}\" (mastodon, bluesky, jetstream, politie or feed)",
+                        label, s.type));
     } else {
         for (const auto& key : {"url", "instance", "account", "hashtag", "access_token_file",
                                 "backfill", "actor", "appview", "endpoints", "follow", "replies_to",
@@ -451,6 +507,9 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                 in.error(region, "source.actor",
                          fmt::format("{}: is required for type bluesky", label));
             check_url("appview", s.appview);
+        } else if (s.type == "politie") {
+            read_politie(in, region, label, s);
+            check_url("url", s.url);
         } else if (s.type == "jetstream") {
             read_jetstream(in, region, label, s, allow_http);
             check_url("appview", s.appview);

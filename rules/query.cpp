@@ -492,7 +492,7 @@ private:
         if (f == "has") {
             one_of({"media", "image", "video", "audio", "link"});
         } else if (f == "platform") {
-            one_of({"mastodon", "bluesky", "feed", "youtube"});
+            one_of({"mastodon", "bluesky", "feed", "youtube", "politie"});
         } else if (f == "is") {
             one_of({"reply", "repost"});
         } else if (f == "tag") {

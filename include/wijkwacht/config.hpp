@@ -46,7 +46,7 @@ struct SourceConfig {
     std::string type;
     std::chrono::milliseconds interval = std::chrono::minutes(5);
     std::map<std::string, std::string> tags;
-    std::string url;                         // feed
+    std::string url;                         // feed; politie: the API (default k_politie_api)
     std::string instance;                    // mastodon
     std::string account;                     // mastodon
     std::string hashtag;                     // mastodon
@@ -62,8 +62,13 @@ struct SourceConfig {
     // jetstream: silence before a ping; as long again without an answer and
     // the connection is given up and reopened.
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(20);
-    std::string origin; // "file:line" of its [[source]] table, for messages
+    std::vector<std::string> kinds; // politie: nieuws, gezocht, vermist
+    std::optional<double> lat, lon; // politie: around this point …
+    double radius = 5.0;            // politie: … within km (0.5, 2, 5, 10, 25)
+    std::string origin;             // "file:line" of its [[source]] table, for messages
 };
+
+inline constexpr std::string_view k_politie_api = "https://api.politie.nl";
 
 // Jetstream's public instances (Bluesky's own), tried in this order.
 inline const std::vector<std::string> k_jetstream_endpoints = {

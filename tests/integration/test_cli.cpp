@@ -1,12 +1,14 @@
 // Black-box tests of the wijkwacht tool: rules check/test, poll, keygen.
 
 #include "tests/integration/run_tool.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <mutex>
 #include <sys/stat.h>
 
 using namespace wijkwacht::test;
@@ -129,6 +131,45 @@ TEST_CASE("poll prints one source's posts as Post JSON, without state") {
     CHECK(r.status == 2);
     CHECK(r.output.find("source \"live\" is a live stream (type jetstream): poll reads polled "
                         "sources only") != std::string::npos);
+}
+
+TEST_CASE("poll reads the police's open data API: every kind, 204 as nothing") {
+    TempDir dir;
+    std::vector<std::string> seen;
+    std::mutex mutex;
+    HttpServer server([&](const Request& r) {
+        {
+            std::lock_guard lock(mutex);
+            seen.push_back(r.target);
+        }
+        if (r.target.starts_with("/v4/nieuws?"))
+            return Reply{200,
+                         {{"Content-Type", "application/json"}},
+                         read_file(fixture("politie/nieuws.json"))};
+        if (r.target.starts_with("/v4/gezocht?"))
+            return Reply{200,
+                         {{"Content-Type", "application/json"}},
+                         read_file(fixture("politie/gezocht.json"))};
+        return Reply{204, {}, ""};
+    });
+    write_text(
+        dir.path() / "w.toml",
+        fmt::format("[[source]]\nname = \"politie-utrecht\"\ntype = \"politie\"\nurl = \"{}\"\n"
+                    "lat = 52.0907\nlon = 5.1214\nradius = 10\n",
+                    server.url("")));
+    const auto r =
+        run_tool(dir, {"poll", "--config", (dir.path() / "w.toml").string(), "politie-utrecht"});
+    CHECK(r.status == 0);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 3);
+    CHECK(r.output.find(
+              R"("platform":"politie","id":"https://www.politie.nl/nieuws/2026/juli/14/)") !=
+          std::string::npos);
+    CHECK(r.output.find("Wie herkent deze man?") != std::string::npos);
+    std::lock_guard lock(mutex);
+    REQUIRE(seen.size() == 3);
+    CHECK(seen[0] == "/v4/nieuws?language=nl&lat=52.090700&lon=5.121400&radius=10.0"
+                     "&maxnumberofitems=25&offset=0");
+    CHECK(seen[2].starts_with("/v4/vermist?"));
 }
 
 TEST_CASE("keygen writes a CURVE pair in the ZeroMQ certificate format, secret 0600") {

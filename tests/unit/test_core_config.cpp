@@ -284,10 +284,11 @@ TEST_CASE("the shipped example configurations load") {
 }
 
 TEST_CASE("jetstream sources: defaults, and every mistake named") {
-    const Config c = parse_config("[[source]]\nname = \"bsky\"\ntype = \"jetstream\"\n"
-                                  "follow = [\"politie.example.bsky.social\", \"did:plc:abc123\"]\n"
-                                  "replies_to = [\"@wijkagent.example\"]\nlangs = [\"nl\", \"pt-BR\"]\n",
-                                  "/etc/wijkwacht/w.toml");
+    const Config c =
+        parse_config("[[source]]\nname = \"bsky\"\ntype = \"jetstream\"\n"
+                     "follow = [\"politie.example.bsky.social\", \"did:plc:abc123\"]\n"
+                     "replies_to = [\"@wijkagent.example\"]\nlangs = [\"nl\", \"pt-BR\"]\n",
+                     "/etc/wijkwacht/w.toml");
     REQUIRE(c.sources.size() == 1);
     const auto& s = c.sources[0];
     CHECK(is_live(s));
@@ -321,4 +322,31 @@ TEST_CASE("jetstream sources: defaults, and every mistake named") {
     for (int i = 0; i < 10001; ++i)
         many += "\"did:plc:a" + std::to_string(i) + "\",";
     CHECK(has_problem(many + "]\n", "10001 accounts; Jetstream takes at most 10000"));
+}
+
+TEST_CASE("politie sources: defaults, and every mistake named") {
+    const Config c = parse_config("[[source]]\nname = \"p\"\ntype = \"politie\"\nlat = 52.09\n"
+                                  "lon = 5\nradius = 0.5\n",
+                                  "/etc/wijkwacht/w.toml");
+    const auto& s = c.sources.at(0);
+    CHECK(s.url == "https://api.politie.nl");
+    CHECK(s.kinds == std::vector<std::string>{"nieuws", "gezocht", "vermist"});
+    CHECK(*s.lat == doctest::Approx(52.09));
+    CHECK(*s.lon == doctest::Approx(5.0)); // an integer is a number too
+    CHECK(s.radius == doctest::Approx(0.5));
+    CHECK_FALSE(is_live(s));
+
+    const std::string head = "[[source]]\nname = \"a\"\ntype = \"politie\"\n";
+    CHECK(has_problem(
+        head + "kinds = [\"nieuws\", \"bureaus\"]\n",
+        "source.kinds: source \"a\": \"bureaus\" is not one of nieuws, gezocht, vermist"));
+    CHECK(has_problem(head + "lat = 52\n", "source.lat: source \"a\": give both lat and lon"));
+    CHECK(has_problem(head + "lat = 152\nlon = 5\n", "152 is not a latitude"));
+    CHECK(has_problem(head + "lat = \"52\"\nlon = 5\n", "source.lat: expects a number"));
+    CHECK(has_problem(
+        head + "radius = 3\n",
+        "source.radius: source \"a\": 3 km is not one the API takes (0.5, 2, 5, 10 or 25)"));
+    CHECK(has_problem(head + "url = \"http://api.example\"\n",
+                      "plain http to api.example is refused"));
+    CHECK(has_problem(head + "follow = [\"x.example\"]\n", "does not apply to type \"politie\""));
 }
