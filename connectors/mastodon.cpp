@@ -82,6 +82,11 @@ HttpRequest MastodonConnector::next_request(std::string_view cursor_text) const 
                                   url_encode(m_source.hashtag), query);
         return request;
     }
+    if (!m_source.timeline.empty()) {
+        request.url = fmt::format("{}/api/v1/timelines/public{}{}", m_instance, query,
+                                  m_source.timeline == "local" ? "&local=true" : "");
+        return request;
+    }
     const auto account = cursor.find("account_id");
     if (account == cursor.end())
         request.url = fmt::format("{}/api/v1/accounts/lookup?acct={}", m_instance,
@@ -99,7 +104,7 @@ Result<FetchResult> MastodonConnector::parse(const HttpResponse& response,
     if (auto error = parse_json(response.body, doc, 64))
         return permanent_failure(fmt::format("not JSON: {}", *error));
     FetchResult result;
-    if (m_source.hashtag.empty() && !cursor.count("account_id")) {
+    if (!m_source.account.empty() && !cursor.count("account_id")) {
         // The account lookup.
         const auto id = json_string(doc, "id");
         if (!doc.IsObject() || !id || id->empty())
@@ -220,7 +225,7 @@ std::optional<RequestBudget> MastodonConnector::budget() const {
 
 std::string MastodonConnector::advice(const Failure& failure, std::string_view cursor_text) const {
     const auto cursor = read_cursor(cursor_text);
-    if (failure.status == 404 && m_source.hashtag.empty() && !cursor.count("account_id"))
+    if (failure.status == 404 && !m_source.account.empty() && !cursor.count("account_id"))
         return fmt::format("the instance does not know the account \"{}\" (it finds only accounts "
                            "it has seen; check the spelling, or use the account's home instance)",
                            m_source.account);

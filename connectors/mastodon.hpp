@@ -23,6 +23,8 @@ public:
     // Anonymous paging: 300 per 15 minutes per IP; with a token 300 per 5
     // minutes. A tenth is kept in reserve.
     std::optional<RequestBudget> budget() const override;
+    // The access token (empty without access_token_file); never logged.
+    const std::string& token() const { return m_token; }
 
 private:
     SourceConfig m_source;

@@ -346,6 +346,12 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                 {"instance", text_key(s.instance)},
                 {"account", text_key(s.account)},
                 {"hashtag", text_key(s.hashtag)},
+                {"timeline", text_key(s.timeline)},
+                {"live",
+                 [&](const toml::node& n, const std::string& k) {
+                     in.boolean(n, k, s.live);
+                     present.insert("live");
+                 }},
                 {"access_token_file",
                  [&](const toml::node& n, const std::string& k) {
                      std::string file;
@@ -454,7 +460,8 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
     // Which keys each type takes; the rest are mistakes.
     static const std::map<std::string, std::set<std::string>, std::less<>> k_type_keys = {
         {"feed", {"url"}},
-        {"mastodon", {"instance", "account", "hashtag", "access_token_file", "backfill"}},
+        {"mastodon",
+         {"instance", "account", "hashtag", "timeline", "live", "access_token_file", "backfill"}},
         {"bluesky", {"actor", "appview"}},
         {"politie", {"url", "kinds", "lat", "lon", "radius"}},
         {"jetstream",
@@ -472,9 +479,9 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
             fmt::format("{}: unknown type \"{}\" (mastodon, bluesky, jetstream, politie or feed)",
                         label, s.type));
     } else {
-        for (const auto& key : {"url", "instance", "account", "hashtag", "access_token_file",
-                                "backfill", "actor", "appview", "endpoints", "follow", "replies_to",
-                                "langs", "zstd_dictionary", "idle_timeout"})
+        for (const auto& key : {"url", "instance", "account", "hashtag", "timeline", "live",
+                                "access_token_file", "backfill", "actor", "appview", "endpoints",
+                                "follow", "replies_to", "langs", "zstd_dictionary", "idle_timeout"})
             if (present.count(key) && !type->second.count(key))
                 in.error(region, fmt::format("source.{}", key),
                          fmt::format("{}: does not apply to type \"{}\"", label, s.type));
@@ -494,9 +501,23 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                          fmt::format("{}: is required for type mastodon", label));
             else
                 check_url("instance", s.instance);
-            if (s.account.empty() == s.hashtag.empty())
-                in.error(region, "source.account",
-                         fmt::format("{}: give exactly one of account or hashtag", label));
+            if (!s.account.empty() + !s.hashtag.empty() + !s.timeline.empty() != 1)
+                in.error(
+                    region, "source.account",
+                    fmt::format("{}: give exactly one of account, hashtag or timeline", label));
+            if (!s.timeline.empty() && s.timeline != "local" && s.timeline != "public")
+                in.error(region, "source.timeline",
+                         fmt::format("{}: \"{}\" is not local or public", label, s.timeline));
+            if (s.live && s.access_token_file.empty())
+                in.error(region, "source.live",
+                         fmt::format("{}: the streaming API needs a user's token since Mastodon "
+                                     "4.2: set access_token_file",
+                                     label));
+            if (s.live && !s.account.empty())
+                in.error(region, "source.live",
+                         fmt::format("{}: Mastodon streams timelines and hashtags, not one "
+                                     "account; poll it (no live) or stream a hashtag",
+                                     label));
             std::error_code ec;
             if (!s.access_token_file.empty() && !fs::is_regular_file(s.access_token_file, ec))
                 in.error(region, "source.access_token_file",
@@ -578,7 +599,7 @@ void each_table(Reader& in, const toml::node& node, const std::string& key, Fn&&
 } // namespace
 
 bool is_live(const SourceConfig& source) {
-    return source.type == "jetstream";
+    return source.type == "jetstream" || (source.type == "mastodon" && source.live);
 }
 
 bool is_valid_name(std::string_view name) {

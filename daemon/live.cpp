@@ -2,6 +2,7 @@
 
 #include "connectors/jetstream.hpp"
 #include "connectors/json_cursor.hpp"
+#include "connectors/mastodon.hpp"
 #include "connectors/zstd_frames.hpp"
 #include "core/json_util.hpp"
 #include "core/url.hpp"
@@ -18,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
@@ -52,20 +54,21 @@ std::string component(const std::string& source) {
     return "source:" + source;
 }
 
-struct WsTarget {
+struct UrlTarget {
     bool tls = false;
     std::string host, port, target, host_header;
 };
 
-std::optional<WsTarget> split_ws_url(const std::string& url) {
+// ws://, wss://, http:// and https:// URLs as what a connection needs.
+std::optional<UrlTarget> split_url_target(const std::string& url) {
     const auto parsed = boost::urls::parse_uri(url);
     if (!parsed)
         return std::nullopt;
-    WsTarget t;
+    UrlTarget t;
     const std::string scheme = ascii_lower(parsed->scheme());
-    if (scheme != "ws" && scheme != "wss")
+    if (scheme != "ws" && scheme != "wss" && scheme != "http" && scheme != "https")
         return std::nullopt;
-    t.tls = scheme == "wss";
+    t.tls = scheme == "wss" || scheme == "https";
     t.host = parsed->host_address();
     if (t.host.empty())
         return std::nullopt;
@@ -96,11 +99,16 @@ std::string describe(const boost::system::error_code& ec) {
         return "no data and no answer to a ping (the connection is dead)";
     if (ec == websocket::error::closed)
         return "the server closed the connection";
+    if (ec == http::error::partial_message || ec == http::error::end_of_stream ||
+        ec == asio::error::eof)
+        return "the server broke the connection off";
     return ec.message();
 }
 
 } // namespace
 
+// What every live source shares: the reconnect loop with backoff, the
+// batch of posts journaled with the cursor they reach, health and metrics.
 class LiveSession : public std::enable_shared_from_this<LiveSession> {
 public:
     LiveSession(asio::io_context& io, ssl::context& tls, HttpClient& http, PostPath& path,
@@ -111,16 +119,10 @@ public:
           m_name(component(m_config.name)), m_wait(io), m_flush(io),
           m_random(std::random_device{}()) {
         m_state = journal.source_state(m_config.name);
-        const auto cursor = read_cursor(m_state.cursor);
-        if (const auto it = cursor.find("time_us"); it != cursor.end())
-            m_committed_us = m_received_us = std::strtoll(it->second.c_str(), nullptr, 10);
-        if (!m_config.zstd_dictionary.empty()) {
-            auto dictionary = std::make_shared<const ZstdDictionary>(m_config.zstd_dictionary);
-            log::info(m_name, "zstd dictionary {} (id {})", m_config.zstd_dictionary.string(),
-                      dictionary->id());
-            m_decoder = std::make_unique<ZstdDecoder>(std::move(dictionary), k_max_message);
-        }
     }
+    virtual ~LiveSession() = default;
+    LiveSession(const LiveSession&) = delete;
+    LiveSession& operator=(const LiveSession&) = delete;
 
     void start() {
         auto self = shared_from_this();
@@ -143,6 +145,111 @@ public:
     bool failing() const { return m_failures > 0; }
     bool connected() const { return m_connected; }
 
+protected:
+    // One connection: open it and read until it fails. Returns why it
+    // ended ("" when stopped); `opened` tells whether it got that far.
+    virtual asio::awaitable<std::string> connect_once(std::size_t attempt, bool& opened) = 0;
+    // The cursor to journal with the posts buffered so far.
+    virtual std::string pending_cursor() const = 0;
+
+    void opened(const std::string& what) {
+        m_connected = true;
+        m_metrics.up = true;
+        ++m_metrics.connects;
+        log::notice(m_name, "connected to {}", what);
+    }
+
+    // Something arrived: the connection is alive and the source healthy.
+    void received() {
+        ++m_metrics.events;
+        m_metrics.last_success = unix_now();
+        if (m_failures > 0) {
+            log::notice(m_name, "receiving again after {} failed connection(s)", m_failures);
+            m_ops(m_config.name, "recovered", "");
+            m_failures = 0;
+        }
+    }
+
+    void take(Post post) {
+        m_buffer.push_back(std::move(post));
+        if (m_buffer.size() >= k_flush_posts)
+            flush(true);
+    }
+
+    void bad_event(const std::string& why) {
+        ++m_metrics.bad_events;
+        ++m_bad_unlogged;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - m_bad_logged < 1min)
+            return;
+        log::warning(m_name, "skipped {} event(s) that could not be read; the last: {}",
+                     m_bad_unlogged, why);
+        m_bad_logged = now;
+        m_bad_unlogged = 0;
+    }
+
+    // Journals the buffered posts with the cursor they reach; with `force`
+    // the cursor alone too, else at most every few seconds.
+    void flush(bool force) {
+        const auto now = std::chrono::steady_clock::now();
+        SourceState next = m_state;
+        next.cursor = pending_cursor();
+        if (m_buffer.empty() &&
+            (next.cursor == m_state.cursor || (!force && now - m_last_commit < k_cursor_every)))
+            return;
+        try {
+            const auto stats = m_path.take(m_config.name, next, m_buffer, m_metrics);
+            if (stats.alerts > 0)
+                log::info(m_name, "{} post(s), {} new, {} alert(s)", stats.posts, stats.new_posts,
+                          stats.alerts);
+            m_state = std::move(next);
+            m_buffer.clear();
+            m_last_commit = now;
+        } catch (const std::exception& e) {
+            // Kept in memory and retried at the next interval.
+            log::error(m_name, "journal commit failed ({} post(s) kept, retried): {}",
+                       m_buffer.size(), e.what());
+        }
+    }
+
+    // TCP (and TLS, verified, with SNI) to `target`, within the connect
+    // timeout; the stream's own timeouts are the caller's after that.
+    template <typename Stream>
+    asio::awaitable<void> connect(Stream& stream, const UrlTarget& target) {
+        asio::ip::tcp::resolver resolver(m_io);
+        const auto addresses =
+            co_await resolver.async_resolve(target.host, target.port, use_awaitable);
+        auto& tcp = beast::get_lowest_layer(stream);
+        tcp.expires_after(k_connect_timeout);
+        co_await tcp.async_connect(addresses, use_awaitable);
+        if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(tcp)>,
+                                      std::remove_cvref_t<Stream>>) {
+            auto& tls = stream;
+            // SNI (CDNs need it); SSL_set_tlsext_host_name without its C cast.
+            if (!SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                          TLSEXT_NAMETYPE_host_name,
+                          static_cast<void*>(const_cast<char*>(target.host.c_str()))))
+                throw std::runtime_error("cannot set the TLS server name");
+            tls.set_verify_mode(ssl::verify_peer);
+            tls.set_verify_callback(ssl::host_name_verification(target.host));
+            co_await tls.async_handshake(ssl::stream_base::client, use_awaitable);
+        }
+        tcp.expires_never();
+    }
+
+    asio::io_context& m_io;
+    ssl::context& m_tls;
+    HttpClient& m_http;
+    PostPath& m_path;
+    SourceMetrics& m_metrics;
+    OpsEvent m_ops;
+    LiveOptions m_options;
+    SourceConfig m_config;
+    std::string m_name;
+    SourceState m_state;           // as journaled
+    std::function<void()> m_abort; // closes the open connection
+    bool m_stopped = false;
+
 private:
     static asio::awaitable<void> run(std::shared_ptr<LiveSession> self) { co_await self->loop(); }
     static asio::awaitable<void> flusher(std::shared_ptr<LiveSession> self) {
@@ -157,21 +264,25 @@ private:
     }
 
     asio::awaitable<void> loop() {
-        std::size_t endpoint = 0;
+        std::size_t attempt = 0;
         while (!m_stopped) {
-            std::string why = co_await resolve_handles();
-            bool opened = false;
-            if (why.empty() && !m_stopped) {
-                const std::string& url = m_config.endpoints[endpoint % m_config.endpoints.size()];
-                why = co_await connect_and_read(url, opened);
+            bool was_opened = false;
+            std::string why;
+            try {
+                why = co_await connect_once(attempt, was_opened);
+            } catch (const boost::system::system_error& e) {
+                why = describe(e.code());
+            } catch (const std::exception& e) {
+                why = e.what();
             }
             if (m_stopped)
                 co_return;
+            m_abort = nullptr;
             m_connected = false;
             m_metrics.up = false;
             flush(true);
-            if (!opened)
-                ++endpoint; // the next instance, if there is one
+            if (!was_opened)
+                ++attempt; // the next endpoint, if there is one
             ++m_failures;
             ++m_metrics.disconnects;
             const auto delay = backoff(1s, m_failures, m_options.max_backoff, m_random);
@@ -181,6 +292,78 @@ private:
             m_wait.expires_after(delay);
             boost::system::error_code ec;
             co_await m_wait.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+    }
+
+    asio::steady_timer m_wait;
+    asio::steady_timer m_flush;
+    std::mt19937_64 m_random;
+    std::vector<Post> m_buffer;
+    std::chrono::steady_clock::time_point m_last_commit{};
+    std::chrono::steady_clock::time_point m_bad_logged{};
+    std::uint64_t m_bad_unlogged = 0;
+    int m_failures = 0;
+    bool m_connected = false;
+};
+
+// type = "jetstream": one websocket, resumed from the time of the last event.
+class JetstreamSession final : public LiveSession {
+public:
+    template <typename... Args>
+    explicit JetstreamSession(Args&&... args) : LiveSession(std::forward<Args>(args)...) {
+        auto cursor = read_cursor(m_state.cursor);
+        if (const auto it = cursor.find("time_us"); it != cursor.end())
+            m_received_us = std::strtoll(it->second.c_str(), nullptr, 10);
+        cursor.erase("time_us");
+        m_handles = write_cursor(cursor);
+        if (!m_config.zstd_dictionary.empty()) {
+            auto dictionary = std::make_shared<const ZstdDictionary>(m_config.zstd_dictionary);
+            log::info(m_name, "zstd dictionary {} (id {})", m_config.zstd_dictionary.string(),
+                      dictionary->id());
+            m_decoder = std::make_unique<ZstdDecoder>(std::move(dictionary), k_max_message);
+        }
+    }
+
+private:
+    std::string pending_cursor() const override {
+        auto cursor = read_cursor(m_handles);
+        if (m_received_us > 0)
+            cursor["time_us"] = std::to_string(m_received_us);
+        return write_cursor(cursor);
+    }
+
+    asio::awaitable<std::string> connect_once(std::size_t attempt, bool& was_opened) override {
+        std::string why = co_await resolve_handles();
+        if (!why.empty() || m_stopped)
+            co_return why;
+        const std::string& endpoint = m_config.endpoints[attempt % m_config.endpoints.size()];
+        const std::optional<std::int64_t> cursor =
+            m_received_us > 0
+                ? std::optional(std::max<std::int64_t>(m_received_us - k_resume_margin_us, 1))
+                : std::nullopt;
+        const std::string url = jetstream_url(endpoint, cursor, m_decoder != nullptr);
+        const auto target = split_url_target(url);
+        if (!target)
+            co_return fmt::format("{}: not a ws:// or wss:// URL", endpoint);
+        try {
+            if (target->tls) {
+                websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(m_io, m_tls);
+                m_abort = [&ws] {
+                    beast::get_lowest_layer(ws).close();
+                };
+                co_await connect(ws.next_layer(), *target);
+                co_return co_await session(ws, *target, endpoint, cursor, was_opened);
+            }
+            websocket::stream<beast::tcp_stream> ws(m_io);
+            m_abort = [&ws] {
+                beast::get_lowest_layer(ws).close();
+            };
+            co_await connect(ws.next_layer(), *target);
+            co_return co_await session(ws, *target, endpoint, cursor, was_opened);
+        } catch (const boost::system::system_error& e) {
+            co_return fmt::format("{}: {}", endpoint, describe(e.code()));
+        } catch (const std::exception& e) {
+            co_return fmt::format("{}: {}", endpoint, e.what());
         }
     }
 
@@ -216,7 +399,8 @@ private:
             }
         }
         m_filter = std::move(filter);
-        m_state.cursor = write_cursor(cursor);
+        cursor.erase("time_us");
+        m_handles = write_cursor(cursor);
         co_return std::string();
     }
 
@@ -224,9 +408,10 @@ private:
         std::string appview = m_config.appview;
         while (appview.ends_with('/'))
             appview.pop_back();
-        HttpRequest request{fmt::format("{}/xrpc/com.atproto.identity.resolveHandle?handle={}",
-                                        appview, url_encode(handle)),
-                            {{"Accept", "application/json"}}};
+        HttpRequest request;
+        request.url = fmt::format("{}/xrpc/com.atproto.identity.resolveHandle?handle={}", appview,
+                                  url_encode(handle));
+        request.headers.emplace_back("Accept", "application/json");
         auto response = co_await fetch(m_http, std::move(request));
         if (!response) {
             Failure failure = response.failure();
@@ -247,63 +432,12 @@ private:
         co_return did;
     }
 
-    asio::awaitable<std::string> connect_and_read(const std::string& endpoint, bool& opened) {
-        const bool compress = m_decoder != nullptr;
-        const std::int64_t resume_from = std::max(m_received_us, m_committed_us);
-        const std::optional<std::int64_t> cursor =
-            resume_from > 0
-                ? std::optional(std::max<std::int64_t>(resume_from - k_resume_margin_us, 1))
-                : std::nullopt;
-        const std::string url = jetstream_url(endpoint, cursor, compress);
-        const auto target = split_ws_url(url);
-        if (!target)
-            co_return fmt::format("{}: not a ws:// or wss:// URL", endpoint);
-        try {
-            asio::ip::tcp::resolver resolver(m_io);
-            const auto addresses =
-                co_await resolver.async_resolve(target->host, target->port, use_awaitable);
-            if (m_stopped)
-                co_return std::string();
-            if (target->tls) {
-                websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(m_io, m_tls);
-                auto& tls = ws.next_layer();
-                // SNI (CDNs need it); SSL_set_tlsext_host_name without its C cast.
-                if (!SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                              TLSEXT_NAMETYPE_host_name,
-                              static_cast<void*>(const_cast<char*>(target->host.c_str()))))
-                    co_return fmt::format("{}: cannot set the TLS server name", endpoint);
-                tls.set_verify_mode(ssl::verify_peer);
-                tls.set_verify_callback(ssl::host_name_verification(target->host));
-                beast::get_lowest_layer(ws).expires_after(k_connect_timeout);
-                co_await beast::get_lowest_layer(ws).async_connect(addresses, use_awaitable);
-                co_await tls.async_handshake(ssl::stream_base::client, use_awaitable);
-                co_return co_await session(ws, *target, endpoint, cursor, opened);
-            }
-            websocket::stream<beast::tcp_stream> ws(m_io);
-            beast::get_lowest_layer(ws).expires_after(k_connect_timeout);
-            co_await beast::get_lowest_layer(ws).async_connect(addresses, use_awaitable);
-            co_return co_await session(ws, *target, endpoint, cursor, opened);
-        } catch (const boost::system::system_error& e) {
-            co_return fmt::format("{}: {}", endpoint, describe(e.code()));
-        } catch (const std::exception& e) {
-            co_return fmt::format("{}: {}", endpoint, e.what());
-        }
-    }
-
     template <typename Ws>
-    asio::awaitable<std::string> session(Ws& ws, const WsTarget& target,
+    asio::awaitable<std::string> session(Ws& ws, const UrlTarget& target,
                                          const std::string& endpoint,
-                                         std::optional<std::int64_t> cursor, bool& opened) {
+                                         std::optional<std::int64_t> cursor, bool& was_opened) {
         if (m_stopped)
             co_return std::string();
-        m_abort = [&ws] {
-            beast::get_lowest_layer(ws).close();
-        };
-        struct Reset {
-            std::function<void()>& abort;
-            ~Reset() { abort = nullptr; }
-        } reset{m_abort};
-        beast::get_lowest_layer(ws).expires_never();
         // Beast pings after half the idle time without data and gives up
         // when the other half passes without an answer.
         websocket::stream_base::timeout timeout{k_connect_timeout, 2 * m_config.idle_timeout, true};
@@ -327,20 +461,17 @@ private:
             co_return std::string();
         ws.text(true);
         co_await ws.async_write(asio::buffer(jetstream_options(m_filter)), use_awaitable);
-        opened = true;
-        m_connected = true;
+        was_opened = true;
         if (m_received_us == 0) // a first start: from now on, nothing may be missed
             m_received_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
-        m_metrics.up = true;
-        ++m_metrics.connects;
-        log::notice(m_name, "connected to {}{}{}", endpoint,
-                    cursor
-                        ? fmt::format(", resuming at {}",
-                                      format_rfc3339(SysTime(std::chrono::microseconds(*cursor))))
-                        : std::string(", live"),
-                    m_decoder ? ", zstd" : "");
+        opened(fmt::format(
+            "{}{}{}", endpoint,
+            cursor ? fmt::format(", resuming at {}",
+                                 format_rfc3339(SysTime(std::chrono::microseconds(*cursor))))
+                   : std::string(", live"),
+            m_decoder ? ", zstd" : ""));
         beast::flat_buffer buffer;
         while (true) {
             co_await ws.async_read(buffer, use_awaitable);
@@ -353,13 +484,7 @@ private:
     }
 
     void on_message(std::string_view data, bool binary) {
-        ++m_metrics.events;
-        m_metrics.last_success = unix_now();
-        if (m_failures > 0) {
-            log::notice(m_name, "receiving again after {} failed connection(s)", m_failures);
-            m_ops(m_config.name, "recovered", "");
-            m_failures = 0;
-        }
+        received();
         std::string decoded;
         if (binary) {
             if (!m_decoder)
@@ -376,76 +501,225 @@ private:
         m_received_us = std::max(m_received_us, event->time_us);
         if (event->deleted_post)
             ++m_metrics.deletes;
-        if (event->post) {
-            m_buffer.push_back(std::move(*event->post));
-            if (m_buffer.size() >= k_flush_posts)
-                flush(true);
-        }
+        if (event->post)
+            take(std::move(*event->post));
     }
 
-    void bad_event(const std::string& why) {
-        ++m_metrics.bad_events;
-        ++m_bad_unlogged;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - m_bad_logged < 1min)
-            return;
-        log::warning(m_name, "skipped {} event(s) that could not be read; the last: {}",
-                     m_bad_unlogged, why);
-        m_bad_logged = now;
-        m_bad_unlogged = 0;
-    }
-
-    // Journals the buffered posts with the cursor they reach.
-    void flush(bool force) {
-        const auto now = std::chrono::steady_clock::now();
-        if (m_buffer.empty() &&
-            (m_received_us == m_committed_us || (!force && now - m_last_commit < k_cursor_every)))
-            return;
-        SourceState next = m_state;
-        auto cursor = read_cursor(next.cursor);
-        cursor["time_us"] = std::to_string(m_received_us);
-        next.cursor = write_cursor(cursor);
-        try {
-            const auto stats = m_path.take(m_config.name, next, m_buffer, m_metrics);
-            if (stats.alerts > 0)
-                log::info(m_name, "{} post(s), {} new, {} alert(s)", stats.posts, stats.new_posts,
-                          stats.alerts);
-            m_state = std::move(next);
-            m_committed_us = m_received_us;
-            m_buffer.clear();
-            m_last_commit = now;
-        } catch (const std::exception& e) {
-            // Kept in memory and retried at the next interval.
-            log::error(m_name, "journal commit failed ({} post(s) kept, retried): {}",
-                       m_buffer.size(), e.what());
-        }
-    }
-
-    asio::io_context& m_io;
-    ssl::context& m_tls;
-    HttpClient& m_http;
-    PostPath& m_path;
-    SourceMetrics& m_metrics;
-    OpsEvent m_ops;
-    LiveOptions m_options;
-    SourceConfig m_config;
-    std::string m_name;
-    asio::steady_timer m_wait;
-    asio::steady_timer m_flush;
-    std::mt19937_64 m_random;
     std::unique_ptr<ZstdDecoder> m_decoder;
-    SourceState m_state;
     JetstreamFilter m_filter;
-    std::vector<Post> m_buffer;
-    std::int64_t m_received_us = 0;  // the newest event read
-    std::int64_t m_committed_us = 0; // the cursor in the journal
-    std::chrono::steady_clock::time_point m_last_commit{};
-    std::chrono::steady_clock::time_point m_bad_logged{};
-    std::uint64_t m_bad_unlogged = 0;
-    std::function<void()> m_abort; // closes the open connection
-    int m_failures = 0;
-    bool m_connected = false;
-    bool m_stopped = false;
+    std::string m_handles;          // resolved handles, as cursor fields
+    std::int64_t m_received_us = 0; // the newest event read: where to resume
+};
+
+// type = "mastodon", live = true: the streaming API's server-sent events,
+// with the REST timeline read first after every (re)connect from the
+// newest status seen, so a gap in the stream loses nothing.
+class MastodonStreamSession final : public LiveSession {
+public:
+    template <typename... Args>
+    explicit MastodonStreamSession(Args&&... args)
+        : LiveSession(std::forward<Args>(args)...), m_connector(m_config),
+          m_cursor(m_state.cursor) {}
+
+private:
+    std::string pending_cursor() const override { return m_cursor; }
+
+    asio::awaitable<std::string> connect_once(std::size_t, bool& was_opened) override {
+        if (m_streaming.empty()) {
+            m_streaming = co_await streaming_base();
+            if (m_stopped)
+                co_return std::string();
+        }
+        if (std::string why = co_await catch_up(); !why.empty() || m_stopped)
+            co_return why;
+        const std::string url = m_streaming + stream_path();
+        const auto target = split_url_target(url);
+        if (!target)
+            co_return fmt::format("{}: not an http(s) URL", url);
+        try {
+            if (target->tls) {
+                beast::ssl_stream<beast::tcp_stream> stream(m_io, m_tls);
+                m_abort = [&stream] {
+                    beast::get_lowest_layer(stream).close();
+                };
+                co_await connect(stream, *target);
+                co_return co_await read_events(stream, *target, url, was_opened);
+            }
+            beast::tcp_stream stream(m_io);
+            m_abort = [&stream] {
+                stream.close();
+            };
+            co_await connect(stream, *target);
+            co_return co_await read_events(stream, *target, url, was_opened);
+        } catch (const boost::system::system_error& e) {
+            co_return fmt::format("{}: {}", log::redact_url(url), describe(e.code()));
+        } catch (const std::exception& e) {
+            co_return fmt::format("{}: {}", log::redact_url(url), e.what());
+        }
+    }
+
+    std::string stream_path() const {
+        if (!m_config.hashtag.empty())
+            return "/api/v1/streaming/hashtag?tag=" + url_encode(m_config.hashtag);
+        return m_config.timeline == "local" ? "/api/v1/streaming/public/local"
+                                            : "/api/v1/streaming/public";
+    }
+
+    std::string instance() const {
+        std::string base = m_config.instance;
+        while (base.ends_with('/'))
+            base.pop_back();
+        return base;
+    }
+
+    // Where the instance streams (/api/v2/instance → configuration.urls.
+    // streaming, wss:// read as https://); the instance itself if it does not say.
+    asio::awaitable<std::string> streaming_base() {
+        HttpRequest request;
+        request.url = instance() + "/api/v2/instance";
+        request.headers.emplace_back("Accept", "application/json");
+        auto response = co_await fetch(m_http, std::move(request));
+        std::string base;
+        rapidjson::Document doc;
+        if (response && !parse_json(response->body, doc, 64) && doc.IsObject())
+            if (const auto* configuration = json_object(doc, "configuration"))
+                if (const auto* urls = json_object(*configuration, "urls"))
+                    base = json_text(*urls, "streaming");
+        if (base.starts_with("wss://"))
+            base = "https://" + base.substr(6);
+        else if (base.starts_with("ws://"))
+            base = "http://" + base.substr(5);
+        if (base.empty() || url_policy_violation(base, m_options.allow_plain_http))
+            base = instance();
+        while (base.ends_with('/'))
+            base.pop_back();
+        log::info(m_name, "streaming from {}", base);
+        co_return base;
+    }
+
+    // The REST timeline from the newest status seen, page after page,
+    // each page journaled with its cursor. Returns "" or what failed.
+    asio::awaitable<std::string> catch_up() {
+        flush(true);
+        for (int page = 0; page < k_catch_up_pages && !m_stopped; ++page) {
+            HttpRequest request = m_connector.next_request(m_cursor);
+            const std::string url = request.url;
+            auto response = co_await fetch(m_http, std::move(request));
+            if (m_stopped)
+                co_return std::string();
+            if (!response)
+                co_return fmt::format("catching up: {}", response.failure().message);
+            auto parsed = m_connector.parse(*response, m_cursor);
+            if (!parsed)
+                co_return fmt::format("catching up: {}: {}", log::redact_url(url),
+                                      parsed.failure().message);
+            for (auto& post : parsed->posts)
+                take(std::move(post));
+            m_cursor = parsed->cursor;
+            flush(true);
+            if (!parsed->more)
+                break;
+        }
+        co_return std::string();
+    }
+
+    template <typename Stream>
+    asio::awaitable<std::string> read_events(Stream& stream, const UrlTarget& target,
+                                             const std::string& url, bool& was_opened) {
+        http::request<http::empty_body> request{http::verb::get, target.target, 11};
+        request.set(http::field::host, target.host_header);
+        request.set(http::field::user_agent, m_options.user_agent);
+        request.set(http::field::accept, "text/event-stream");
+        request.set(http::field::authorization, "Bearer " + m_connector.token());
+        auto& tcp = beast::get_lowest_layer(stream);
+        // Mastodon sends ":thump" every 15 s: silence this long is a dead stream.
+        const auto silence = 2 * m_config.idle_timeout + 5s;
+        tcp.expires_after(k_connect_timeout);
+        co_await http::async_write(stream, request, use_awaitable);
+        beast::flat_buffer buffer;
+        http::response_parser<http::buffer_body> parser;
+        parser.body_limit(boost::none);
+        co_await http::async_read_header(stream, buffer, parser, use_awaitable);
+        const auto status = parser.get().result_int();
+        if (status != 200) {
+            co_return fmt::format("{}: HTTP {}{}", log::redact_url(url), status,
+                                  status == 401 || status == 403
+                                      ? " (the instance refuses the token: a user's token is "
+                                        "needed, app tokens are not accepted)"
+                                      : "");
+        }
+        was_opened = true;
+        opened(log::redact_url(url));
+        std::string pending;
+        std::vector<char> chunk(16 * 1024); // (GCC 12 coroutines reject local arrays)
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            tcp.expires_after(silence);
+            boost::system::error_code ec;
+            co_await http::async_read_some(stream, buffer, parser,
+                                           asio::redirect_error(use_awaitable, ec));
+            if (m_stopped)
+                co_return std::string();
+            if (ec && ec != http::error::need_buffer)
+                co_return fmt::format("{}: {}", log::redact_url(url),
+                                      ec == beast::error::timeout
+                                          ? "no event and no heartbeat (the stream is dead)"
+                                          : describe(ec));
+            pending.append(chunk.data(), chunk.size() - parser.get().body().size);
+            if (pending.size() > k_max_message)
+                co_return fmt::format("{}: an event larger than {} bytes", log::redact_url(url),
+                                      k_max_message);
+            on_bytes(pending);
+        }
+        co_return fmt::format("{}: the server ended the stream", log::redact_url(url));
+    }
+
+    // Server-sent events: blocks split by a blank line; "event:" and
+    // "data:" lines; lines starting with ":" are heartbeats.
+    void on_bytes(std::string& pending) {
+        std::size_t end;
+        while ((end = pending.find("\n\n")) != std::string::npos) {
+            std::string block = pending.substr(0, end);
+            pending.erase(0, end + 2);
+            std::erase(block, '\r');
+            std::string event, data;
+            std::size_t pos = 0;
+            while (pos <= block.size()) {
+                const auto eol = std::min(block.find('\n', pos), block.size());
+                const std::string_view line(block.data() + pos, eol - pos);
+                pos = eol + 1;
+                if (line.starts_with("event:"))
+                    event = collapse_whitespace(line.substr(6), false);
+                else if (line.starts_with("data:"))
+                    data += (data.empty() ? "" : "\n") +
+                            std::string(line.substr(line.starts_with("data: ") ? 6 : 5));
+            }
+            received();
+            if (event == "update" || event == "status.update")
+                on_status(data);
+            else if (event == "delete")
+                ++m_metrics.deletes;
+        }
+    }
+
+    void on_status(const std::string& json) {
+        HttpResponse response;
+        response.status = 200;
+        response.fetched_at = now_rfc3339();
+        response.body = "[" + json + "]";
+        auto parsed = m_connector.parse(response, m_cursor);
+        if (!parsed || parsed->posts.empty())
+            return bad_event(parsed ? "an update without a status" : parsed.failure().message);
+        m_cursor = parsed->cursor;
+        for (auto& post : parsed->posts)
+            take(std::move(post));
+    }
+
+    static constexpr int k_catch_up_pages = 25; // 1,000 statuses
+    MastodonConnector m_connector;
+    std::string m_cursor;    // the connector's: min_id of the newest status seen
+    std::string m_streaming; // the streaming API's base URL
 };
 
 LiveRunner::LiveRunner(asio::io_context& io, HttpClient& http, PostPath& path, Journal& journal,
@@ -467,9 +741,16 @@ void LiveRunner::start(const std::vector<SourceConfig>& sources) {
     for (const auto& config : sources) {
         if (!is_live(config))
             continue;
-        auto session = std::make_shared<LiveSession>(
-            m_io, *std::static_pointer_cast<ssl::context>(m_tls), m_http, m_path, m_journal,
-            m_metrics[config.name], m_ops, m_options, config);
+        auto& tls = *std::static_pointer_cast<ssl::context>(m_tls);
+        std::shared_ptr<LiveSession> session;
+        if (config.type == "jetstream")
+            session = std::make_shared<JetstreamSession>(m_io, tls, m_http, m_path, m_journal,
+                                                         m_metrics[config.name], m_ops, m_options,
+                                                         config);
+        else
+            session = std::make_shared<MastodonStreamSession>(m_io, tls, m_http, m_path, m_journal,
+                                                              m_metrics[config.name], m_ops,
+                                                              m_options, config);
         m_sessions.push_back(session);
         session->start();
     }

@@ -50,6 +50,8 @@ struct SourceConfig {
     std::string instance;                    // mastodon
     std::string account;                     // mastodon
     std::string hashtag;                     // mastodon
+    std::string timeline;                    // mastodon: "local" or "public"
+    bool live = false;                       // mastodon: the streaming API (a token needed)
     std::filesystem::path access_token_file; // mastodon, optional
     int backfill = 20;                       // mastodon: statuses taken on the first run
     std::string actor;                       // bluesky

@@ -206,7 +206,7 @@ bool HttpServer::send_reply(int fd, const Reply& reply) {
         "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
     for (const auto& [name, value] : reply.headers)
         head += name + ": " + value + "\r\n";
-    if (reply.mode == Mode::chunked)
+    if (reply.mode == Mode::chunked || reply.mode == Mode::stream)
         head += "Transfer-Encoding: chunked\r\n";
     else if (reply.status != 304)
         head += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
@@ -229,6 +229,19 @@ bool HttpServer::send_reply(int fd, const Reply& reply) {
         }
         return send_all(fd, "0\r\n\r\n");
     }
+    case Mode::stream:
+        while (!m_stopping) {
+            const auto chunk = reply.next_chunk();
+            if (!chunk)
+                return false;
+            if (chunk->empty())
+                continue;
+            char size[32];
+            std::snprintf(size, sizeof size, "%zx\r\n", chunk->size());
+            if (!send_all(fd, size) || !send_all(fd, *chunk) || !send_all(fd, "\r\n"))
+                return false;
+        }
+        return false;
     case Mode::hang_after_headers: {
         std::unique_lock lock(m_mutex);
         m_changed.wait(lock, [this] { return m_stopping.load(); });

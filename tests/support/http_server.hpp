@@ -7,9 +7,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -37,12 +39,65 @@ struct Reply {
         trickle,            // one body byte per `trickle_interval`
         close_early,        // close the connection without replying
         truncated,          // announce Content-Length, send half, close
+        stream,             // chunked, each chunk from `next_chunk` until it says stop
     };
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     Mode mode = Mode::normal;
     std::chrono::milliseconds trickle_interval{1000};
+    // Mode::stream: blocks until the next chunk; nullopt closes the
+    // connection (without the last chunk, as a dropped stream would).
+    std::function<std::optional<std::string>()> next_chunk = {};
+};
+
+// A server-sent-events channel for Mode::stream replies: the test pushes
+// text, the connection thread sends it; cut() ends every open response.
+class StreamChannel {
+public:
+    void push(std::string text) {
+        const std::lock_guard lock(m_mutex);
+        m_queue.push_back(std::move(text));
+        m_changed.notify_all();
+    }
+    // Ends the responses open now once they have sent what was pushed;
+    // later ones stream again.
+    void cut() {
+        const std::lock_guard lock(m_mutex);
+        ++m_generation;
+        m_changed.notify_all();
+    }
+    // Ends every response for good (before the server stops).
+    void close() {
+        const std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_changed.notify_all();
+    }
+    // For a Reply: the chunks of one response.
+    std::function<std::optional<std::string>()> reader() {
+        std::uint64_t generation;
+        {
+            const std::lock_guard lock(m_mutex);
+            generation = m_generation;
+        }
+        return [this, generation]() -> std::optional<std::string> {
+            std::unique_lock lock(m_mutex);
+            m_changed.wait(
+                lock, [&] { return !m_queue.empty() || m_generation != generation || m_closed; });
+            if (m_queue.empty() || m_closed)
+                return std::nullopt;
+            std::string next = std::move(m_queue.front());
+            m_queue.erase(m_queue.begin());
+            return next;
+        };
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::vector<std::string> m_queue;
+    std::uint64_t m_generation = 0;
+    bool m_closed = false;
 };
 
 class HttpServer {

@@ -224,3 +224,21 @@ TEST_CASE("conformance: the recorded Mastodon API answers in ../shared/fixtures 
     REQUIRE(two.ok());
     CHECK(two->posts[0].media.size() == 2);
 }
+
+TEST_CASE("mastodon: the local and the federated timeline, resumed with min_id") {
+    SourceConfig s = account_source();
+    s.account.clear();
+    s.timeline = "local";
+    const MastodonConnector local(s);
+    CHECK(local.next_request("").url ==
+          "https://mastodon.example/api/v1/timelines/public?limit=20&local=true");
+    const auto page = local.parse(ok_response(read_file(fixture("mastodon/statuses.json"))), "");
+    REQUIRE(page.ok());
+    CHECK(page->posts.size() == 3); // no account lookup first
+    CHECK(local.next_request(page->cursor).url ==
+          "https://mastodon.example/api/v1/timelines/public?limit=40&min_id=113500000000000012"
+          "&local=true");
+    s.timeline = "public";
+    CHECK(MastodonConnector(s).next_request("").url ==
+          "https://mastodon.example/api/v1/timelines/public?limit=20");
+}

@@ -1,3 +1,5 @@
+#include "tests/support/process.hpp"
+
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
 
@@ -9,6 +11,8 @@
 #include <string>
 
 using namespace wijkwacht;
+using wijkwacht::test::TempDir;
+using wijkwacht::test::write_text;
 using namespace std::chrono_literals;
 
 namespace {
@@ -147,7 +151,7 @@ TEST_CASE("source errors") {
         "source.actor: source \"a\": does not apply to type \"feed\""));
     CHECK(has_problem(
         "[[source]]\nname = \"a\"\ntype = \"mastodon\"\ninstance = \"https://m.example\"\n",
-        "give exactly one of account or hashtag"));
+        "give exactly one of account, hashtag or timeline"));
     CHECK(has_problem("[[source]]\nname = \"a\"\ntype = \"bluesky\"\n",
                       "source.actor: source \"a\": is required"));
     CHECK(has_problem(
@@ -349,4 +353,27 @@ TEST_CASE("politie sources: defaults, and every mistake named") {
     CHECK(has_problem(head + "url = \"http://api.example\"\n",
                       "plain http to api.example is refused"));
     CHECK(has_problem(head + "follow = [\"x.example\"]\n", "does not apply to type \"politie\""));
+}
+
+TEST_CASE("mastodon timelines and live streaming: what they need") {
+    const TempDir dir;
+    const auto token = dir.path() / "token";
+    write_text(token, "secret\n");
+    const std::string head = "[[source]]\nname = \"m\"\ntype = \"mastodon\"\n"
+                             "instance = \"https://m.example\"\n";
+    const Config c =
+        parse_config(head + "timeline = \"local\"\nlive = true\naccess_token_file = \"" +
+                         token.string() + "\"\n",
+                     "/etc/wijkwacht/w.toml");
+    CHECK(c.sources.at(0).timeline == "local");
+    CHECK(is_live(c.sources.at(0)));
+    CHECK(has_problem(head + "timeline = \"home\"\n", "\"home\" is not local or public"));
+    CHECK(has_problem(head + "timeline = \"local\"\nhashtag = \"x\"\n",
+                      "give exactly one of account, hashtag or timeline"));
+    CHECK(has_problem(head + "hashtag = \"inbraak\"\nlive = true\n",
+                      "source.live: source \"m\": the streaming API needs a user's token since "
+                      "Mastodon 4.2: set access_token_file"));
+    CHECK(has_problem(head + "account = \"x\"\nlive = true\naccess_token_file = \"" +
+                          token.string() + "\"\n",
+                      "Mastodon streams timelines and hashtags, not one account"));
 }
