@@ -2,6 +2,7 @@
 
 #include "connectors/bluesky_record.hpp"
 #include "connectors/json_cursor.hpp"
+#include "connectors/reply_window.hpp"
 #include "core/json_util.hpp"
 #include "core/url.hpp"
 #include "core/utf8.hpp"
@@ -61,6 +62,13 @@ BlueskyConnector::BlueskyConnector(SourceConfig source) : m_source(std::move(sou
 HttpRequest BlueskyConnector::next_request(std::string_view cursor_text) const {
     const auto cursor = read_cursor(cursor_text);
     HttpRequest request;
+    if (const auto post = reply_round_post(cursor)) {
+        request.url =
+            fmt::format("{}/xrpc/app.bsky.feed.getPostThread?uri={}&depth={}&parentHeight=0",
+                        m_appview, url_encode(*post), k_thread_depth);
+        request.headers.emplace_back("Accept", "application/json");
+        return request;
+    }
     request.url = fmt::format("{}/xrpc/app.bsky.feed.getAuthorFeed?actor={}&limit={}", m_appview,
                               url_encode(m_source.actor), k_bluesky_page);
     if (const auto page = cursor.find("page"); page != cursor.end())
@@ -69,69 +77,96 @@ HttpRequest BlueskyConnector::next_request(std::string_view cursor_text) const {
     return request;
 }
 
+std::optional<Post> BlueskyConnector::view_post(const rapidjson::Value& p,
+                                                const std::string& parent_handle,
+                                                const std::string& fetched_at) const {
+    const auto* record = json_object(p, "record");
+    const auto* author = json_object(p, "author");
+    Post post;
+    post.source = m_source.name;
+    post.platform = "bluesky";
+    post.id = json_text(p, "uri");
+    if (post.id.empty() || !record)
+        return std::nullopt;
+    const std::string handle = author ? json_text(*author, "handle") : std::string();
+    post.author.handle = handle;
+    post.author.name =
+        author ? collapse_whitespace(json_text(*author, "displayName")) : std::string();
+    if (!handle.empty()) {
+        post.author.url = "https://bsky.app/profile/" + handle;
+        post.url = post.author.url + "/post/" + post.id.substr(post.id.rfind('/') + 1);
+    }
+    post.text = json_text(*record, "text");
+    const auto created = when(json_text(*record, "createdAt"));
+    const auto indexed = when(json_text(p, "indexedAt"));
+    post.created_at = created   ? format_rfc3339(*created)
+                      : indexed ? format_rfc3339(*indexed)
+                                : fetched_at;
+    post.fetched_at = fetched_at;
+    if (const auto* langs = json_array(*record, "langs");
+        langs && langs->Size() > 0 && (*langs)[0].IsString())
+        post.lang = std::string(as_view((*langs)[0]));
+    if (const auto refs = record_reply(*record)) {
+        post.reply = true;
+        if (!refs->parent.empty()) {
+            ReplyTo parent{refs->parent, bsky_post_url(refs->parent), parent_handle};
+            if (parent.handle.empty())
+                if (const auto at = parse_at_uri(refs->parent))
+                    parent.handle = at->did;
+            post.reply_to = std::move(parent);
+        }
+    }
+    for (auto& mention : record_mentions(*record))
+        post.mentions.push_back(std::move(mention.handle));
+    if (const auto* embed = json_object(p, "embed"))
+        embed_media(*embed, post.media);
+    post.tags = m_source.tags;
+    return post;
+}
+
 Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
                                             std::string_view cursor_text) const {
     auto cursor = read_cursor(cursor_text);
     rapidjson::Document doc;
     if (auto error = parse_json(response.body, doc, 128))
         return permanent_failure(fmt::format("not JSON: {}", *error));
+    FetchResult result;
+    if (reply_round_post(cursor)) {
+        // The replies under one of the actor's posts, every level of the thread.
+        const auto* thread = doc.IsObject() ? json_object(doc, "thread") : nullptr;
+        if (!thread)
+            return permanent_failure("expected {\"thread\": {...}} from getPostThread");
+        collect_replies(*thread, response.fetched_at, result.posts, 0);
+        result.more = finish_reply_post(cursor);
+        result.cursor = write_cursor(cursor);
+        return result;
+    }
     const auto* feed = json_array(doc, "feed");
     if (!feed)
         return permanent_failure("expected {\"feed\": [...]} from getAuthorFeed");
-    FetchResult result;
     std::optional<SysTime> newest_here, oldest_here;
+    std::vector<std::pair<std::string, std::string>> own; // the actor's posts: uri, time
     for (const auto& item : feed->GetArray()) {
         const auto* p = json_object(item, "post");
         if (!p)
             continue;
-        const auto* record = json_object(*p, "record");
-        const auto* author = json_object(*p, "author");
         const auto* reason = json_object(item, "reason");
-        Post post;
-        post.source = m_source.name;
-        post.platform = "bluesky";
-        post.id = json_text(*p, "uri");
-        if (post.id.empty() || !record)
+        // The feed item carries the parent's view, with its author.
+        const rapidjson::Value* parent_view = nullptr;
+        if (const auto* context = json_object(item, "reply"))
+            parent_view = json_object(*context, "parent");
+        const std::string parent_handle =
+            parent_view && json_object(*parent_view, "author")
+                ? json_text(*json_object(*parent_view, "author"), "handle")
+                : std::string();
+        auto made = view_post(*p, parent_handle, response.fetched_at);
+        if (!made)
             continue;
-        const std::string handle = author ? json_text(*author, "handle") : std::string();
-        post.author.handle = handle;
-        post.author.name =
-            author ? collapse_whitespace(json_text(*author, "displayName")) : std::string();
-        if (!handle.empty()) {
-            post.author.url = "https://bsky.app/profile/" + handle;
-            post.url = post.author.url + "/post/" + post.id.substr(post.id.rfind('/') + 1);
-        }
-        post.text = json_text(*record, "text");
-        const auto created = when(json_text(*record, "createdAt"));
-        const auto indexed = when(json_text(*p, "indexedAt"));
-        post.created_at = created   ? format_rfc3339(*created)
-                          : indexed ? format_rfc3339(*indexed)
-                                    : response.fetched_at;
-        post.fetched_at = response.fetched_at;
-        if (const auto* langs = json_array(*record, "langs");
-            langs && langs->Size() > 0 && (*langs)[0].IsString())
-            post.lang = std::string(as_view((*langs)[0]));
-        if (const auto refs = record_reply(*record)) {
-            post.reply = true;
-            if (!refs->parent.empty()) {
-                ReplyTo parent{refs->parent, bsky_post_url(refs->parent), ""};
-                // The feed item carries the parent's view, with its author.
-                if (const auto* context = json_object(item, "reply"))
-                    if (const auto* view = json_object(*context, "parent"))
-                        if (const auto* by = json_object(*view, "author"))
-                            parent.handle = json_text(*by, "handle");
-                if (parent.handle.empty())
-                    if (const auto at = parse_at_uri(refs->parent))
-                        parent.handle = at->did;
-                post.reply_to = std::move(parent);
-            }
-        }
-        for (auto& mention : record_mentions(*record))
-            post.mentions.push_back(std::move(mention.handle));
+        Post post = std::move(*made);
         post.repost = reason && json_text(*reason, "$type") == "app.bsky.feed.defs#reasonRepost";
-        if (const auto* embed = json_object(*p, "embed"))
-            embed_media(*embed, post.media);
-        post.tags = m_source.tags;
+        if (!post.repost && m_source.replies.count() > 0)
+            own.emplace_back(post.id, post.created_at);
+        const auto indexed = when(json_text(*p, "indexedAt"));
         // Where this item stands in the feed: a repost by when it was reposted.
         const auto at = reason ? when(json_text(*reason, "indexedAt")) : indexed;
         if (at) {
@@ -157,6 +192,43 @@ Result<FetchResult> BlueskyConnector::parse(const HttpResponse& response,
         cursor.erase("pass_newest");
         cursor.erase("page");
     }
+    if (m_source.replies.count() > 0) {
+        remember_own_posts(cursor, own, m_source.replies, response.fetched_at);
+        if (!result.more && start_reply_round(cursor))
+            result.more = true; // then the replies under some of them
+    }
+    result.cursor = write_cursor(cursor);
+    return result;
+}
+
+void BlueskyConnector::collect_replies(const rapidjson::Value& thread,
+                                       const std::string& fetched_at, std::vector<Post>& out,
+                                       int depth) const {
+    // A threadViewPost; notFoundPost and blockedPost have no "post".
+    const auto* post = json_object(thread, "post");
+    const auto* replies = json_array(thread, "replies");
+    if (!post || !replies || depth > k_thread_depth)
+        return;
+    const auto* author = json_object(*post, "author");
+    const std::string handle = author ? json_text(*author, "handle") : std::string();
+    for (const auto& reply : replies->GetArray()) {
+        if (!reply.IsObject())
+            continue;
+        if (const auto* view = json_object(reply, "post"))
+            if (auto made = view_post(*view, handle, fetched_at))
+                out.push_back(std::move(*made));
+        collect_replies(reply, fetched_at, out, depth + 1);
+    }
+}
+
+std::optional<FetchResult> BlueskyConnector::recover(const Failure& failure,
+                                                     std::string_view cursor_text) const {
+    auto cursor = read_cursor(cursor_text);
+    // getPostThread answers 400 NotFound for a deleted post.
+    if (!reply_round_post(cursor) || (failure.status != 400 && failure.status != 404))
+        return std::nullopt;
+    FetchResult result;
+    result.more = finish_reply_post(cursor);
     result.cursor = write_cursor(cursor);
     return result;
 }

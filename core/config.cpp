@@ -347,6 +347,16 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                 {"account", text_key(s.account)},
                 {"hashtag", text_key(s.hashtag)},
                 {"timeline", text_key(s.timeline)},
+                {"replies",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.duration(n, k)) {
+                         if (*v < std::chrono::hours(1) || *v > std::chrono::days(30))
+                             in.error(n.source(), k, "must be between 1h and 30d");
+                         else
+                             s.replies = std::chrono::duration_cast<std::chrono::seconds>(*v);
+                     }
+                     present.insert("replies");
+                 }},
                 {"live",
                  [&](const toml::node& n, const std::string& k) {
                      in.boolean(n, k, s.live);
@@ -461,8 +471,9 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
     static const std::map<std::string, std::set<std::string>, std::less<>> k_type_keys = {
         {"feed", {"url"}},
         {"mastodon",
-         {"instance", "account", "hashtag", "timeline", "live", "access_token_file", "backfill"}},
-        {"bluesky", {"actor", "appview"}},
+         {"instance", "account", "hashtag", "timeline", "live", "access_token_file", "backfill",
+          "replies"}},
+        {"bluesky", {"actor", "appview", "replies"}},
         {"politie", {"url", "kinds", "lat", "lon", "radius"}},
         {"jetstream",
          {"endpoints", "follow", "replies_to", "langs", "zstd_dictionary", "appview",
@@ -479,12 +490,11 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
             fmt::format("{}: unknown type \"{}\" (mastodon, bluesky, jetstream, politie or feed)",
                         label, s.type));
     } else {
-        for (const auto& key : {"url", "instance", "account", "hashtag", "timeline", "live",
-                                "access_token_file", "backfill", "actor", "appview", "endpoints",
-                                "follow", "replies_to", "langs", "zstd_dictionary", "idle_timeout"})
-            if (present.count(key) && !type->second.count(key))
-                in.error(region, fmt::format("source.{}", key),
-                         fmt::format("{}: does not apply to type \"{}\"", label, s.type));
+        for (const auto& key : present) // keys of some other type
+            if (key != "name" && key != "type")
+                if (!type->second.count(key))
+                    in.error(region, fmt::format("source.{}", key),
+                             fmt::format("{}: does not apply to type \"{}\"", label, s.type));
         const bool allow_http = config.daemon.allow_plain_http;
         const auto check_url = [&](std::string_view key, const std::string& url) {
             if (const auto why = url_policy_violation(url, allow_http))
@@ -512,6 +522,11 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                 in.error(region, "source.live",
                          fmt::format("{}: the streaming API needs a user's token since Mastodon "
                                      "4.2: set access_token_file",
+                                     label));
+            if (s.replies.count() > 0 && s.account.empty())
+                in.error(region, "source.replies",
+                         fmt::format("{}: replies are read under an account's posts: give "
+                                     "account",
                                      label));
             if (s.live && !s.account.empty())
                 in.error(region, "source.live",

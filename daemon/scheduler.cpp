@@ -237,6 +237,16 @@ void Scheduler::succeeded(Source& source) {
 }
 
 void Scheduler::failed(const std::shared_ptr<Source>& source, const Failure& failure) {
+    if (auto next = source->connector->recover(failure, source->state.cursor)) {
+        log::info(component(source->config.name), "skipped: {}", failure.message);
+        source->state.cursor = std::move(next->cursor);
+        if (next->more && ++source->pages < k_max_pages_per_cycle) {
+            poll(source);
+            return;
+        }
+        finished_cycle(source, jittered(source->config.interval, 0.1, m_random));
+        return;
+    }
     ++source->failures;
     auto& counted = m_metrics[source->config.name];
     ++counted.polls[std::string(to_string(failure.kind))];

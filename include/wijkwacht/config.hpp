@@ -46,12 +46,13 @@ struct SourceConfig {
     std::string type;
     std::chrono::milliseconds interval = std::chrono::minutes(5);
     std::map<std::string, std::string> tags;
-    std::string url;                         // feed; politie: the API (default k_politie_api)
-    std::string instance;                    // mastodon
-    std::string account;                     // mastodon
-    std::string hashtag;                     // mastodon
-    std::string timeline;                    // mastodon: "local" or "public"
-    bool live = false;                       // mastodon: the streaming API (a token needed)
+    std::string url;                 // feed; politie: the API (default k_politie_api)
+    std::string instance;            // mastodon
+    std::string account;             // mastodon
+    std::string hashtag;             // mastodon
+    std::string timeline;            // mastodon: "local" or "public"
+    bool live = false;               // mastodon: the streaming API (a token needed)
+    std::chrono::seconds replies{0}; // mastodon, bluesky accounts: replies to posts this recent
     std::filesystem::path access_token_file; // mastodon, optional
     int backfill = 20;                       // mastodon: statuses taken on the first run
     std::string actor;                       // bluesky

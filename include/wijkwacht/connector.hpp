@@ -62,6 +62,11 @@ public:
     // What an operator should do about a failed request, if the platform
     // explains it (a 404 on an account lookup, a 401 from a closed instance).
     virtual std::string advice(const Failure&, std::string_view /*cursor*/) const { return {}; }
+    // A failed request the source can step over (a reply thread whose post
+    // was deleted): what to go on with (no posts), or nullopt to back off.
+    virtual std::optional<FetchResult> recover(const Failure&, std::string_view /*cursor*/) const {
+        return std::nullopt;
+    }
     // The platform's request limit per host, if it has one.
     virtual std::optional<RequestBudget> budget() const { return std::nullopt; }
 };

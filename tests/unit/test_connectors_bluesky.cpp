@@ -140,3 +140,47 @@ TEST_CASE("conformance: the recorded AppView feed items in ../shared/fixtures pa
     }
     CHECK(with_media == 11); // images ×7, recordWithMedia ×2, external ×2
 }
+
+TEST_CASE("bluesky: replies = 7d reads the threads under the actor's recent posts") {
+    SourceConfig s = source();
+    s.replies = std::chrono::hours(24 * 7);
+    const BlueskyConnector c(s);
+    const auto feed = c.parse(ok_response(read_file(fixture("bluesky/author_feed.json"))), "");
+    REQUIRE(feed.ok());
+    CHECK(feed->more);
+    const auto url = c.next_request(feed->cursor).url;
+    CHECK(url.starts_with("https://public.api.bsky.app/xrpc/"
+                          "app.bsky.feed.getPostThread?uri=at%3A%2F%2Fdid%3Aplc%3Apolitie%2Fapp."
+                          "bsky.feed.post%2F3k"));
+    CHECK(url.ends_with("&depth=6&parentHeight=0"));
+    CHECK(url.find("3krepost") == std::string::npos); // a repost is not the actor's post
+
+    const std::string thread = R"({"thread":{"$type":"app.bsky.feed.defs#threadViewPost",
+      "post":{"uri":"at://did:plc:politie/app.bsky.feed.post/3kvideo","author":{"did":"did:plc:politie","handle":"politie.example.bsky.social"},
+              "record":{"$type":"app.bsky.feed.post","text":"Wie herkent deze man?","createdAt":"2026-11-29T09:58:00.000Z"}},
+      "replies":[
+        {"$type":"app.bsky.feed.defs#threadViewPost",
+         "post":{"uri":"at://did:plc:anna/app.bsky.feed.post/3kr1","author":{"did":"did:plc:anna","handle":"anna.example"},
+                 "record":{"$type":"app.bsky.feed.post","text":"Dat is mijn buurman","createdAt":"2026-11-29T10:01:00.000Z",
+                           "reply":{"root":{"uri":"at://did:plc:politie/app.bsky.feed.post/3kvideo","cid":"c"},"parent":{"uri":"at://did:plc:politie/app.bsky.feed.post/3kvideo","cid":"c"}}}},
+         "replies":[{"$type":"app.bsky.feed.defs#threadViewPost",
+           "post":{"uri":"at://did:plc:ben/app.bsky.feed.post/3kr2","author":{"did":"did:plc:ben","handle":"ben.example"},
+                   "record":{"$type":"app.bsky.feed.post","text":"Ik heb beelden van de deurbel","createdAt":"2026-11-29T10:02:00.000Z",
+                             "reply":{"root":{"uri":"at://did:plc:politie/app.bsky.feed.post/3kvideo","cid":"c"},"parent":{"uri":"at://did:plc:anna/app.bsky.feed.post/3kr1","cid":"c"}}}},
+           "replies":[]}]},
+        {"$type":"app.bsky.feed.defs#notFoundPost","uri":"at://did:plc:gone/app.bsky.feed.post/x","notFound":true},
+        {"$type":"app.bsky.feed.defs#blockedPost","uri":"at://did:plc:blocked/app.bsky.feed.post/y","blocked":true}]}})";
+    const auto replies = c.parse(ok_response(thread), feed->cursor);
+    REQUIRE(replies.ok());
+    REQUIRE(replies->posts.size() == 2); // every level; the missing and blocked ones skipped
+    CHECK(replies->posts[0].text == "Dat is mijn buurman");
+    CHECK(replies->posts[0].reply_to->handle == "politie.example.bsky.social");
+    CHECK(replies->posts[1].author.handle == "ben.example");
+    CHECK(replies->posts[1].reply_to->handle == "anna.example"); // the post it answers
+    CHECK(replies->more);
+
+    Failure gone = permanent_failure("HTTP 400");
+    gone.status = 400; // getPostThread's NotFound
+    CHECK(c.recover(gone, replies->cursor).has_value());
+    CHECK_FALSE(c.recover(gone, ""));
+}

@@ -242,3 +242,46 @@ TEST_CASE("mastodon: the local and the federated timeline, resumed with min_id")
     CHECK(MastodonConnector(s).next_request("").url ==
           "https://mastodon.example/api/v1/timelines/public?limit=20");
 }
+
+TEST_CASE("mastodon: replies = 7d reads the replies under the account's recent posts") {
+    SourceConfig s = account_source();
+    s.replies = std::chrono::hours(24 * 7);
+    const MastodonConnector c(s);
+    const std::string looked_up = R"({"account_id":"109876543210"})";
+    const auto page = c.parse(ok_response(read_file(fixture("mastodon/statuses.json"))), looked_up);
+    REQUIRE(page.ok());
+    CHECK(page->more); // the statuses are read: now their replies
+    CHECK(c.next_request(page->cursor).url ==
+          "https://mastodon.example/api/v1/statuses/113500000000000012/context");
+
+    const std::string context =
+        R"({"ancestors":[],"descendants":[{"id":"113500000000000020","created_at":"2026-11-29T09:59:00Z",)"
+        R"("in_reply_to_id":"113500000000000012","in_reply_to_account_id":"109876543210",)"
+        R"("uri":"https://buurt.example/users/anna/statuses/1","url":"https://buurt.example/@anna/1",)"
+        R"("content":"<p>@wijkagent_centrum ik zag een man met een koevoet</p>",)"
+        R"("account":{"id":"555","acct":"anna@buurt.example","username":"anna"},)"
+        R"("mentions":[{"id":"109876543210","acct":"wijkagent_centrum"}],"media_attachments":[]}]})";
+    const auto replies = c.parse(ok_response(context), page->cursor);
+    REQUIRE(replies.ok());
+    REQUIRE(replies->posts.size() == 1);
+    const Post& r = replies->posts[0];
+    CHECK(r.text == "@wijkagent_centrum ik zag een man met een koevoet");
+    REQUIRE(r.reply_to.has_value());
+    CHECK(r.reply_to->id == "113500000000000012");
+    CHECK(r.reply_to->handle == "wijkagent_centrum@mastodon.example");
+    CHECK(replies->more); // the other post of the window is next
+    CHECK(c.next_request(replies->cursor).url ==
+          "https://mastodon.example/api/v1/statuses/113500000000000011/context");
+
+    // A deleted post's context is a 404: stepped over, not retried forever.
+    Failure gone = permanent_failure("HTTP 404");
+    gone.status = 404;
+    const auto next = c.recover(gone, replies->cursor);
+    REQUIRE(next.has_value());
+    CHECK_FALSE(next->more); // the round is over: so is this poll
+    CHECK(c.next_request(next->cursor).url.find("/accounts/109876543210/statuses?") !=
+          std::string::npos);
+    CHECK_FALSE(c.recover(gone, looked_up)); // outside a round, a 404 is a failure
+    CHECK(c.parse(ok_response("[]"), replies->cursor).failure().message ==
+          "expected {\"descendants\": [...]} from statuses/:id/context");
+}

@@ -377,3 +377,20 @@ TEST_CASE("mastodon timelines and live streaming: what they need") {
                           token.string() + "\"\n",
                       "Mastodon streams timelines and hashtags, not one account"));
 }
+
+TEST_CASE("replies: a window under an account's posts") {
+    const std::string head = "[[source]]\nname = \"m\"\ntype = \"mastodon\"\n"
+                             "instance = \"https://m.example\"\n";
+    const Config c =
+        parse_config(head + "account = \"wijkagent\"\nreplies = \"7d\"\n", "/etc/wijkwacht/w.toml");
+    CHECK(c.sources.at(0).replies == std::chrono::hours(24 * 7));
+    CHECK(has_problem(head + "hashtag = \"x\"\nreplies = \"7d\"\n",
+                      "replies are read under an account's posts: give account"));
+    CHECK(has_problem(head + "account = \"x\"\nreplies = \"90d\"\n", "must be between 1h and 30d"));
+    CHECK(has_problem("[[source]]\nname = \"f\"\ntype = \"feed\"\nurl = \"https://x/f\"\n"
+                      "replies = \"7d\"\n",
+                      "does not apply to type \"feed\""));
+    CHECK_FALSE(has_problem("[[source]]\nname = \"b\"\ntype = \"bluesky\"\nactor = \"x.example\"\n"
+                            "replies = \"2d\"\n",
+                            ""));
+}
