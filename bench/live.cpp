@@ -15,12 +15,12 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <zdict.h>
-#include <zstd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <zdict.h>
+#include <zstd.h>
 
 using namespace wijkwacht;
 using Clock = std::chrono::steady_clock;
@@ -70,9 +70,10 @@ int main(int argc, char** argv) {
     auto texts = corpus_texts(corpus, count);
     const bool real = !texts.empty();
     for (std::size_t i = texts.size(); texts.size() < count; ++i)
-        texts.push_back(fmt::format("Bericht {} over de buurt: een fiets is gestolen bij het station "
-                                    "en de politie zoekt getuigen van de inbraak",
-                                    i));
+        texts.push_back(
+            fmt::format("Bericht {} over de buurt: een fiets is gestolen bij het station "
+                        "en de politie zoekt getuigen van de inbraak",
+                        i));
     std::vector<std::string> events;
     events.reserve(count);
     std::size_t bytes = 0;
@@ -106,7 +107,8 @@ int main(int argc, char** argv) {
     for (const auto& event : events) {
         std::string frame(ZSTD_compressBound(event.size()), '\0');
         frame.resize(ZSTD_compress_usingDict(cctx, frame.data(), frame.size(), event.data(),
-                                             event.size(), dictionary.data(), dictionary.size(), 3));
+                                             event.size(), dictionary.data(), dictionary.size(),
+                                             3));
         compressed += frame.size();
         frames.push_back(std::move(frame));
     }
@@ -173,9 +175,9 @@ int main(int argc, char** argv) {
         };
         const auto t0 = Clock::now();
         for (std::size_t i = 0; i < n; i += per_transaction) {
-            const std::vector<Post> slice(posts.begin() + static_cast<std::ptrdiff_t>(i),
-                                          posts.begin() + static_cast<std::ptrdiff_t>(
-                                                              std::min(n, i + per_transaction)));
+            const std::vector<Post> slice(
+                posts.begin() + static_cast<std::ptrdiff_t>(i),
+                posts.begin() + static_cast<std::ptrdiff_t>(std::min(n, i + per_transaction)));
             journal.commit("bench", SourceState{fmt::format("{{\"time_us\":\"{}\"}}", i), "", ""},
                            slice, flag);
         }

@@ -1,11 +1,13 @@
-// libFuzzer targets for the connector parsers. One source file, four
+// libFuzzer targets for the connector parsers. One source file, six
 // targets, chosen at compile time: WIJKWACHT_FUZZ_FEED_XML, _FEED_JSON,
-// _MASTODON, _BLUESKY. Any bytes must parse or fail with a reason; every
-// post must carry an id and valid UTF-8 text.
+// _MASTODON, _BLUESKY, _POLITIE, _JETSTREAM. Any bytes must parse or fail
+// with a reason; every post must carry an id and valid UTF-8 text.
 
 #include "connectors/bluesky.hpp"
 #include "connectors/feed.hpp"
+#include "connectors/jetstream.hpp"
 #include "connectors/mastodon.hpp"
+#include "connectors/politie.hpp"
 #include "core/utf8.hpp"
 
 #include <cstdint>
@@ -61,6 +63,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const FeedContext context{
         "fuzz", "https://fuzz.example/feed", {}, "2026-11-29T10:00:00Z", content_type, ""};
     check(parse_feed(document, context));
+#elif defined(WIJKWACHT_FUZZ_JETSTREAM)
+    SourceConfig source;
+    source.name = "fuzz";
+    JetstreamFilter filter; // everything a filter can take
+    filter.follow = {"did:plc:a"};
+    filter.replies_to = {"did:plc:b"};
+    filter.langs = {"nl", "en"};
+    filter.handles = {{"did:plc:b", "b.example"}};
+    const auto event = parse_jetstream_event(body, filter, source, "2026-11-29T10:00:00Z");
+    if (!event && event.failure().message.empty())
+        std::abort();
+    if (event && event->post) {
+        check(std::vector<Post>{*event->post});
+        for (const auto& media : event->post->media)
+            if (media.url.empty())
+                std::abort();
+    }
 #else
     SourceConfig source;
     source.name = "fuzz";
@@ -69,6 +88,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     source.account = "x";
     const MastodonConnector connector(source);
     const std::string cursor = "{\"account_id\":\"1\",\"min_id\":\"5\"}";
+#elif defined(WIJKWACHT_FUZZ_POLITIE)
+    source.kinds = {"nieuws", "gezocht", "vermist"};
+    const PolitieConnector connector(source);
+    // A first byte picks the kind the answer is read as.
+    const std::string cursor =
+        body.empty() ? "" : "{\"kind\":\"" + std::to_string(body[0] % 3) + "\"}";
 #else
     source.actor = "x.example";
     const BlueskyConnector connector(source);
