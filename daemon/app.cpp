@@ -364,6 +364,19 @@ std::string App::render_metrics() {
                     [](const SourceMetrics& m) { return m.bad_events; });
     per_live_source("wijkwacht_live_deletes_total", "Deleted posts announced by live streams.",
                     [](const SourceMetrics& m) { return m.deletes; });
+    metric("wijkwacht_live_lag_seconds", "gauge",
+           "Now minus the time of the newest event a live source read.");
+    for (const auto& config : m_config.sources)
+        if (is_live(config))
+            if (const auto newest = m_source_metrics[config.name].newest_event_us; newest > 0)
+                out += fmt::format(
+                    "wijkwacht_live_lag_seconds{{source=\"{}\"}} {:.3f}\n",
+                    prometheus_label(config.name),
+                    static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count() -
+                                        newest) /
+                        1e6);
     per_source("wijkwacht_source_last_success_timestamp_seconds", "gauge",
                "When the last poll succeeded, in Unix time (0: never).",
                [](const SourceMetrics& m) { return m.last_success; });

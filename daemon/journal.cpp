@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS sources(
     updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS seen(
     platform TEXT NOT NULL,
-    post_id TEXT NOT NULL,
+    post_id TEXT NOT NULL, -- alert_id(platform, id): a hash, not the id
     source TEXT NOT NULL,
     first_seen INTEGER NOT NULL,
     PRIMARY KEY(platform, post_id)) WITHOUT ROWID;
@@ -136,8 +136,11 @@ CommitStats Journal::commit(const std::string& source, const SourceState& state,
         m_db, "INSERT OR IGNORE INTO current(source, platform, post_id) VALUES (?, ?, ?)");
     const auto now = unix_now();
     for (const Post& post : posts) {
-        carry.bind(1, source).bind(2, post.platform).bind(3, post.id).run();
-        mark.bind(1, post.platform).bind(2, post.id).bind(3, source).bind(4, now).run();
+        // Posts are known by a hash of their id: for posts no rule flags
+        // (citizens' posts, mostly) nothing of the post or its author is kept.
+        const std::string key = alert_id(post.platform, post.id);
+        carry.bind(1, source).bind(2, post.platform).bind(3, key).run();
+        mark.bind(1, post.platform).bind(2, key).bind(3, source).bind(4, now).run();
         if (m_db.changes() == 0)
             continue; // seen before, by this source or another
         ++stats.new_posts;

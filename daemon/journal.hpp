@@ -1,11 +1,11 @@
 #pragma once
 
 // The state journal (SQLite in state_dir): per-source cursors and HTTP
-// validators, the ids of posts already seen (and which ones each source's
-// latest response carried), and every alert with its per-stream sequence
-// number. A flagged post is committed together with
-// its source's new cursor and seen ids in one transaction, before it is
-// published; deliveries not yet published are published at start.
+// validators, the posts already seen (and which ones each source's latest
+// response carried) as hashes of their ids, and every alert with its
+// per-stream sequence number. Only flagged posts are stored whole. A flagged post is committed
+// together with its source's new cursor and seen ids in one transaction, before it is published;
+// deliveries not yet published are published at start.
 
 #include "daemon/sqlite.hpp"
 

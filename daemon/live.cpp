@@ -499,6 +499,7 @@ private:
         if (!event)
             return bad_event(event.failure().message);
         m_received_us = std::max(m_received_us, event->time_us);
+        m_metrics.newest_event_us = std::max(m_metrics.newest_event_us, event->time_us);
         if (event->deleted_post)
             ++m_metrics.deletes;
         if (event->post)
@@ -712,8 +713,14 @@ private:
         if (!parsed || parsed->posts.empty())
             return bad_event(parsed ? "an update without a status" : parsed.failure().message);
         m_cursor = parsed->cursor;
-        for (auto& post : parsed->posts)
+        for (auto& post : parsed->posts) {
+            if (const auto at = parse_rfc3339(post.created_at))
+                m_metrics.newest_event_us = std::max<std::int64_t>(
+                    m_metrics.newest_event_us,
+                    std::chrono::duration_cast<std::chrono::microseconds>(at->time_since_epoch())
+                        .count());
             take(std::move(post));
+        }
     }
 
     static constexpr int k_catch_up_pages = 25; // 1,000 statuses

@@ -26,7 +26,9 @@ namespace wijkwacht {
 struct LiveOptions {
     std::string user_agent;
     bool allow_plain_http = false;
-    std::chrono::milliseconds batch = std::chrono::milliseconds(250); // one transaction per
+    // One transaction per batch: short enough that an alert waits little,
+    // long enough that a burst is tens of posts per commit.
+    std::chrono::milliseconds batch = std::chrono::milliseconds(50);
     std::chrono::milliseconds max_backoff = std::chrono::seconds(60);
 };
 

@@ -25,6 +25,7 @@ struct SourceMetrics {
     bool up = false;
     // Live sources.
     std::uint64_t connects = 0, disconnects = 0, events = 0, bad_events = 0, deletes = 0;
+    std::int64_t newest_event_us = 0; // the time of the newest event read (0: none yet)
 };
 
 class PostPath {

@@ -251,3 +251,27 @@ TEST_CASE("purging keeps what is unpublished, recent, or still carried by a sour
     CHECK(heads.at("all") == 4);
     CHECK(count("SELECT MAX(seq) FROM alerts") == 4);
 }
+
+TEST_CASE("posts no rule flags leave no id, text or author in the journal; flagged ones do") {
+    TempDir dir;
+    {
+        Journal j(dir.path() / "state");
+        Post citizen = post("at://did:plc:citizen4711/app.bsky.feed.post/3kprivate",
+                            "mijn kat heet Minoes", "bluesky");
+        citizen.author.handle = "citizen4711.example";
+        Post flagged = post("at://did:plc:victim0815/app.bsky.feed.post/3kinbraak",
+                            "inbraak bij mij thuis", "bluesky");
+        const auto stats = j.commit("bluesky-nl", {}, {citizen, flagged}, flag_burglary());
+        CHECK(stats.new_posts == 2);
+        CHECK(stats.alerts == 1);
+        // Seen all the same: not new a second time.
+        CHECK(j.commit("bluesky-nl", {}, {citizen}, flag_burglary()).new_posts == 0);
+    }
+    std::string bytes;
+    for (const auto* name : {"state.db", "state.db-wal"})
+        if (std::filesystem::exists(dir.path() / "state" / name))
+            bytes += wijkwacht::test::read_text(dir.path() / "state" / name);
+    CHECK(bytes.find("citizen4711") == std::string::npos);
+    CHECK(bytes.find("Minoes") == std::string::npos);
+    CHECK(bytes.find("did:plc:victim0815") != std::string::npos); // the alert keeps its post
+}
