@@ -81,7 +81,8 @@ interval = "1h"
         return read_text(dir.path() / "daemon.log");
     };
     const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (log().find("1 alert(s)") == std::string::npos &&
+    while ((log().find("1 alert(s)") == std::string::npos ||
+            log().find("skipped: ") == std::string::npos) &&
            std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(20ms);
     CHECK(log().find("[source:wijkagent] skipped: ") != std::string::npos);
