@@ -117,7 +117,7 @@ void Journal::save_source_state(const std::string& source, const SourceState& st
 }
 
 CommitStats Journal::commit(const std::string& source, const SourceState& state,
-                            const std::vector<Post>& posts, const Flagger& flag) {
+                            const std::vector<Post>& posts, const Flagger& flag, bool carried) {
     CommitStats stats;
     stats.posts = posts.size();
     sql::Transaction txn(m_db);
@@ -131,7 +131,8 @@ CommitStats Journal::commit(const std::string& source, const SourceState& state,
                                  "VALUES (?, ?, ?, ?, ?)");
     // What the source carries now: never purged from `seen` while it does.
     sql::Statement forget(m_db, "DELETE FROM current WHERE source = ?");
-    forget.bind(1, source).run();
+    if (carried)
+        forget.bind(1, source).run();
     sql::Statement carry(
         m_db, "INSERT OR IGNORE INTO current(source, platform, post_id) VALUES (?, ?, ?)");
     const auto now = unix_now();
@@ -139,7 +140,8 @@ CommitStats Journal::commit(const std::string& source, const SourceState& state,
         // Posts are known by a hash of their id: for posts no rule flags
         // (citizens' posts, mostly) nothing of the post or its author is kept.
         const std::string key = alert_id(post.platform, post.id);
-        carry.bind(1, source).bind(2, post.platform).bind(3, key).run();
+        if (carried)
+            carry.bind(1, source).bind(2, post.platform).bind(3, key).run();
         mark.bind(1, post.platform).bind(2, key).bind(3, source).bind(4, now).run();
         if (m_db.changes() == 0)
             continue; // seen before, by this source or another

@@ -68,8 +68,10 @@ public:
     // returns, and stores the source's new state. Throws Error (nothing is
     // then committed: the cursor stays where it was).
     using Flagger = std::function<std::optional<RoutedAlert>(const Post&)>;
+    // A live source's batch is no "latest response": with `carried` false
+    // the record of what the source carries now is left alone.
     CommitStats commit(const std::string& source, const SourceState& state,
-                       const std::vector<Post>& posts, const Flagger& flag);
+                       const std::vector<Post>& posts, const Flagger& flag, bool carried = true);
 
     std::vector<Delivery> unpublished(std::size_t limit);
     void mark_published(const std::vector<Delivery>& deliveries);

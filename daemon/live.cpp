@@ -198,7 +198,7 @@ protected:
             (next.cursor == m_state.cursor || (!force && now - m_last_commit < k_cursor_every)))
             return;
         try {
-            const auto stats = m_path.take(m_config.name, next, m_buffer, m_metrics);
+            const auto stats = m_path.take(m_config.name, next, m_buffer, m_metrics, false);
             if (stats.alerts > 0)
                 log::info(m_name, "{} post(s), {} new, {} alert(s)", stats.posts, stats.new_posts,
                           stats.alerts);

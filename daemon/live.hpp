@@ -28,7 +28,7 @@ struct LiveOptions {
     bool allow_plain_http = false;
     // One transaction per batch: short enough that an alert waits little,
     // long enough that a burst is tens of posts per commit.
-    std::chrono::milliseconds batch = std::chrono::milliseconds(50);
+    std::chrono::milliseconds batch = std::chrono::milliseconds(25);
     std::chrono::milliseconds max_backoff = std::chrono::seconds(60);
 };
 

@@ -5,9 +5,9 @@
 namespace wijkwacht {
 
 CommitStats PostPath::take(const std::string& source, const SourceState& state,
-                           const std::vector<Post>& posts, SourceMetrics& counted) {
-    const CommitStats stats =
-        m_journal.commit(source, state, posts, [this](const Post& post) { return flag(post); });
+                           const std::vector<Post>& posts, SourceMetrics& counted, bool carried) {
+    const CommitStats stats = m_journal.commit(
+        source, state, posts, [this](const Post& post) { return flag(post); }, carried);
     counted.posts += stats.posts;
     counted.new_posts += stats.new_posts;
     counted.alerts += stats.alerts;

@@ -38,8 +38,10 @@ public:
     // Journals `posts` with the source's new `state` in one transaction,
     // then publishes what is due. Throws Error (nothing committed: the
     // source's state stays where it was).
+    // `carried`: the posts are what the source carries now (a poll's
+    // response), not a live batch.
     CommitStats take(const std::string& source, const SourceState& state,
-                     const std::vector<Post>& posts, SourceMetrics& counted);
+                     const std::vector<Post>& posts, SourceMetrics& counted, bool carried = true);
 
     // Publishes every journaled delivery not yet sent (also those an
     // earlier run committed).

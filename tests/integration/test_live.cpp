@@ -228,9 +228,9 @@ TEST_CASE("jetstream: kill -9 and a restart lose nothing and repeat nothing") {
     while (std::count(replayed.begin(), replayed.end(), '\n') < 3 &&
            std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(50ms);
-        replayed = run_tool(f.dir, {"replay", "--config", f.config.string(), "--stream", "all",
-                                    "--json"})
-                       .output;
+        replayed =
+            run_tool(f.dir, {"replay", "--config", f.config.string(), "--stream", "all", "--json"})
+                .output;
     }
     REQUIRE(std::count(replayed.begin(), replayed.end(), '\n') == 3);
     const auto first = replayed.find("Inbraak voor de kill");

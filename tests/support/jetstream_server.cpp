@@ -206,6 +206,17 @@ void JetstreamServer::publish(const std::string& event_json) {
     });
 }
 
+void JetstreamServer::publish(const std::vector<std::string>& events) {
+    m_impl->run([&] {
+        for (const auto& event : events) {
+            m_impl->log.emplace_back(time_of(event), event);
+            for (auto& c : m_impl->live)
+                if (c->open)
+                    m_impl->send(c, event);
+        }
+    });
+}
+
 void JetstreamServer::send_raw(const std::string& bytes) {
     m_impl->run([&] {
         for (auto& c : m_impl->live)

@@ -30,6 +30,8 @@ public:
     // Appends an event (its "time_us" is read from the JSON) and sends it to
     // every open connection.
     void publish(const std::string& event_json);
+    // The same for many events at once (one hop to the server's thread).
+    void publish(const std::vector<std::string>& events);
     // Sends raw bytes as one text message to every open connection (not logged).
     void send_raw(const std::string& bytes);
     // Closes every open connection without a close frame.
