@@ -472,7 +472,7 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
         {"feed", {"url"}},
         {"mastodon",
          {"instance", "account", "hashtag", "timeline", "live", "access_token_file", "backfill",
-          "replies"}},
+          "replies", "idle_timeout"}},
         {"bluesky", {"actor", "appview", "replies"}},
         {"politie", {"url", "kinds", "lat", "lon", "radius"}},
         {"jetstream",

@@ -634,7 +634,7 @@ private:
         request.set(http::field::authorization, "Bearer " + m_connector.token());
         auto& tcp = beast::get_lowest_layer(stream);
         // Mastodon sends ":thump" every 15 s: silence this long is a dead stream.
-        const auto silence = 2 * m_config.idle_timeout + 5s;
+        const auto silence = 2 * m_config.idle_timeout;
         tcp.expires_after(k_connect_timeout);
         co_await http::async_write(stream, request, use_awaitable);
         beast::flat_buffer buffer;

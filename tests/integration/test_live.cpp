@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <filesystem>
+#include <sstream>
 #include <thread>
 
 using namespace wijkwacht::test;
@@ -329,4 +331,34 @@ TEST_CASE("jetstream: a connection that stops answering is noticed within the id
     const auto alert = next_alert(sub);
     REQUIRE(alert);
     CHECK(text_of(*alert) == "Inbraak na de stilte");
+}
+
+TEST_CASE("jetstream: the recorded events of ../shared/fixtures pass through, every kind of "
+          "event among them") {
+    const auto dir = std::filesystem::path(WIJKWACHT_SOURCE_DIR).parent_path() / "shared" /
+                     "fixtures" / "listening";
+    if (!std::filesystem::exists(dir / "jetstream_v1_subscribe_golden.jsonl")) {
+        MESSAGE("no shared fixtures beside the checkout; skipped");
+        return;
+    }
+    Live f("langs = [\"en\", \"nl\", \"de\", \"ja\", \"pt\", \"es\", \"fr\", \"ko\"]");
+    Subscriber sub(f.endpoint);
+    auto daemon = f.start_daemon();
+    REQUIRE(f.jetstream.wait_for(1, k_wait));
+    wait_subscribed(sub);
+    std::vector<std::string> recorded;
+    for (const auto* name :
+         {"jetstream_v1_subscribe_golden.jsonl", "jetstream_v1_subscribe_selected_events.jsonl"}) {
+        std::istringstream in(read_text(dir / name));
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty())
+                recorded.push_back(line);
+    }
+    REQUIRE(recorded.size() >= 15);
+    f.jetstream.publish(recorded); // identity, account, commits of every collection
+    f.jetstream.publish(post_event(k_officer, now_us(), "3kna", "Inbraak na de opname"));
+    const auto alert = next_alert(sub);
+    REQUIRE(alert);
+    CHECK(text_of(*alert) == "Inbraak na de opname");
+    CHECK(read_text(f.log).find("could not be read") == std::string::npos);
 }

@@ -187,3 +187,30 @@ TEST_CASE("mastodon live: a refused token is logged with what to do, and retried
                    "user's token is needed, app tokens are not accepted); reconnecting in") !=
           std::string::npos);
 }
+
+TEST_CASE("mastodon live: a stream that falls silent is noticed, reported on ops and reopened") {
+    Instance m;
+    write_text(m.config, read_text(m.config) + "idle_timeout = \"1s\"\n");
+    Subscriber sub(m.endpoint);
+    auto daemon = m.start_daemon();
+    REQUIRE(sub.until([](const Message& msg) { return msg.type() == "heartbeat"; }, k_wait));
+    REQUIRE(m.wait_streams(1));
+    m.channel.push(":)\n"); // then nothing: no heartbeat
+    const auto failing = sub.until(
+        [](const Message& msg) {
+            return msg.type() == "source_health" &&
+                   msg.body.find("\"state\":\"failing\"") != std::string::npos;
+        },
+        k_wait);
+    REQUIRE(failing);
+    CHECK(failing->stream == "ops");
+    CHECK(failing->body.find("no event and no heartbeat (the stream is dead)") !=
+          std::string::npos);
+    REQUIRE(m.wait_streams(2)); // and opened again
+    m.channel.push("event: update\ndata: " + status(200, "Inbraak na de stilte") + "\n\n");
+    CHECK(next_text(sub) == "Inbraak na de stilte");
+    // Reported before the alert it came with.
+    CHECK(std::any_of(sub.health.begin(), sub.health.end(), [](const std::string& h) {
+        return h.find("\"state\":\"recovered\"") != std::string::npos;
+    }));
+}
