@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <map>
@@ -25,13 +26,28 @@ void print_summary(const Config& config, const RuleSet& rules) {
                format_duration(config.publish.heartbeat), config.publish.replay_endpoint);
     fmt::print("  sources    {}\n", config.sources.size());
     for (const auto& s : config.sources) {
-        const std::string target =
-            s.type == "feed" ? s.url
-            : s.type == "mastodon"
-                ? s.instance + " " + (s.account.empty() ? "#" + s.hashtag : "@" + s.account)
-                : s.actor;
-        fmt::print("    {:<24} {:<9} every {:<5} {}\n", s.name, s.type, format_duration(s.interval),
-                   target);
+        std::string target;
+        if (s.type == "feed")
+            target = s.url;
+        else if (s.type == "mastodon")
+            target = s.instance + " " +
+                     (!s.account.empty()   ? "@" + s.account
+                      : !s.hashtag.empty() ? "#" + s.hashtag
+                                           : s.timeline + " timeline");
+        else if (s.type == "politie")
+            target = s.lat ? fmt::format("{} around {:.4f},{:.4f} within {} km",
+                                         fmt::join(s.kinds, ", "), *s.lat, *s.lon, s.radius)
+                           : fmt::format("{}, all of the Netherlands", fmt::join(s.kinds, ", "));
+        else if (s.type == "jetstream")
+            target = fmt::format(
+                "{} followed, replies to {}, languages {}", s.follow.size(), s.replies_to.size(),
+                s.langs.empty() ? "-" : fmt::format("{}", fmt::join(s.langs, ",")));
+        else
+            target = s.actor;
+        if (s.replies.count() > 0)
+            target += ", replies of " + format_duration(s.replies);
+        fmt::print("    {:<24} {:<9} {:<11} {}\n", s.name, s.type,
+                   is_live(s) ? "live" : "every " + format_duration(s.interval), target);
     }
     fmt::print("  streams    {}\n", config.streams.size());
     for (const auto& s : config.streams)

@@ -362,3 +362,13 @@ TEST_CASE("jetstream: the recorded events of ../shared/fixtures pass through, ev
     CHECK(text_of(*alert) == "Inbraak na de opname");
     CHECK(read_text(f.log).find("could not be read") == std::string::npos);
 }
+
+TEST_CASE("jetstream: --check shows a live source and what it listens to") {
+    Live f;
+    const auto out = f.dir.path() / "check.txt";
+    Process check({WIJKWACHTD_PATH, "--config", f.config.string(), "--check"}, {}, out);
+    CHECK(check.wait(k_wait) == 0);
+    const auto text = read_text(out);
+    CHECK(text.find("bluesky-nl               jetstream live        1 followed, replies to 1, "
+                    "languages -") != std::string::npos);
+}
