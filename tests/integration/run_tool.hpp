@@ -1,6 +1,7 @@
 #pragma once
 
-// Runs the real `wijkwacht` tool once, for the black-box tests.
+// The real programs for the black-box tests: `wijkwacht` run once, and
+// `wijkwachtd` started on a configuration.
 
 #include "tests/support/process.hpp"
 
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,17 @@ inline ToolRun run_tool(const TempDir& dir, std::vector<std::string> args,
     const auto status = p.wait(std::chrono::seconds(30));
     REQUIRE(status);
     return {*status, read_text(out)};
+}
+
+// `wijkwachtd --config CONFIG --log-level debug EXTRA...`, its output in `log`.
+inline std::unique_ptr<Process> start_wijkwachtd(const std::filesystem::path& config,
+                                                 const std::filesystem::path& log,
+                                                 std::map<std::string, std::string> env = {},
+                                                 std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{WIJKWACHTD_PATH, "--config", config.string(), "--log-level",
+                                  "debug"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<Process>(argv, std::move(env), log);
 }
 
 } // namespace wijkwacht::test

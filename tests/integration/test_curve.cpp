@@ -12,7 +12,6 @@
 #include <csignal>
 #include <fstream>
 #include <sys/stat.h>
-#include <thread>
 
 using namespace wijkwacht::test;
 using namespace std::chrono_literals;
@@ -109,13 +108,7 @@ TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged w
     CHECK_FALSE(mallory.next(0ms));
     // The log is written by the daemon's handler thread: wait for the lines.
     const auto logged = [&](const std::string& text) {
-        const auto deadline = std::chrono::steady_clock::now() + k_wait;
-        while (read_text(d.log).find(text) == std::string::npos) {
-            if (std::chrono::steady_clock::now() > deadline)
-                return false;
-            std::this_thread::sleep_for(20ms);
-        }
-        return true;
+        return wait_for_text(d.log, text, k_wait);
     };
     CHECK(logged("admitted alice (" + d.keys_of("alice").public_key + ")"));
     CHECK(logged("refused key " + d.keys_of("mallory").public_key + " from"));

@@ -1,6 +1,7 @@
 // Black-box tests: the real wijkwachtd against a loopback feed server and a
 // real ZeroMQ subscriber, with its real SQLite journal on disk.
 
+#include "tests/integration/run_tool.hpp"
 #include "tests/integration/subscriber.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
@@ -101,13 +102,8 @@ interval = "300ms"
 
     std::unique_ptr<Process> start_daemon(NotifySocket& notify,
                                           std::vector<std::string> extra = {}) {
-        std::vector<std::string> argv{WIJKWACHTD_PATH, "--config", config.string(), "--log-level",
-                                      "debug"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        auto p = std::make_unique<Process>(
-            argv, std::map<std::string, std::string>{{"NOTIFY_SOCKET", notify.path().string()}},
-            log);
-        return p;
+        return start_wijkwachtd(config, log, {{"NOTIFY_SOCKET", notify.path().string()}},
+                                std::move(extra));
     }
 };
 

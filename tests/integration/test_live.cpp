@@ -97,22 +97,9 @@ tags = {{ region = "centrum" }}
                                        endpoint, jetstream.url(), appview.url(""), follow, extra));
     }
 
-    std::unique_ptr<Process> start_daemon() {
-        return std::make_unique<Process>(std::vector<std::string>{WIJKWACHTD_PATH, "--config",
-                                                                  config.string(), "--log-level",
-                                                                  "debug"},
-                                         std::map<std::string, std::string>{}, log);
-    }
+    std::unique_ptr<Process> start_daemon() { return start_wijkwachtd(config, log); }
 
-    bool logged(const std::string& text) const {
-        const auto deadline = std::chrono::steady_clock::now() + k_wait;
-        while (read_text(log).find(text) == std::string::npos) {
-            if (std::chrono::steady_clock::now() > deadline)
-                return false;
-            std::this_thread::sleep_for(20ms);
-        }
-        return true;
-    }
+    bool logged(const std::string& text) const { return wait_for_text(log, text, k_wait); }
 };
 
 std::optional<Message> next_alert(Subscriber& sub) {

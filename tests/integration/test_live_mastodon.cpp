@@ -2,6 +2,7 @@
 // loopback instance (REST timeline, /api/v2/instance and server-sent events
 // on one HTTP server) and a real ZeroMQ subscriber.
 
+#include "tests/integration/run_tool.hpp"
 #include "tests/integration/subscriber.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
@@ -117,12 +118,7 @@ access_token_file = "token"
         return true;
     }
 
-    std::unique_ptr<Process> start_daemon() {
-        return std::make_unique<Process>(std::vector<std::string>{WIJKWACHTD_PATH, "--config",
-                                                                  config.string(), "--log-level",
-                                                                  "debug"},
-                                         std::map<std::string, std::string>{}, log);
-    }
+    std::unique_ptr<Process> start_daemon() { return start_wijkwachtd(config, log); }
 };
 
 std::string next_text(Subscriber& sub) {

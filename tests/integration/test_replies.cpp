@@ -8,8 +8,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <thread>
-
 using namespace wijkwacht::test;
 using namespace std::chrono_literals;
 
@@ -73,24 +71,17 @@ replies = "7d"
 interval = "1h"
 )toml",
                                                   endpoint, server.url("")));
-    Process daemon(
-        {WIJKWACHTD_PATH, "--config", (dir.path() / "w.toml").string(), "--log-level", "debug"}, {},
-        dir.path() / "daemon.log");
+    const auto daemon = start_wijkwachtd(dir.path() / "w.toml", dir.path() / "daemon.log");
     REQUIRE(server.wait_for_requests(1, "/api/v1/statuses/1/context", 15s));
-    const auto log = [&] {
-        return read_text(dir.path() / "daemon.log");
-    };
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while ((log().find("1 alert(s)") == std::string::npos ||
-            log().find("skipped: ") == std::string::npos) &&
-           std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(20ms);
-    CHECK(log().find("[source:wijkagent] skipped: ") != std::string::npos);
-    CHECK(log().find("poll failed") == std::string::npos); // no backoff for a deleted thread
+    const auto log = dir.path() / "daemon.log";
+    CHECK(wait_for_text(log, "1 alert(s)", 15s));
+    CHECK(wait_for_text(log, "[source:wijkagent] skipped: ", 15s));
+    CHECK(read_text(log).find("poll failed") ==
+          std::string::npos); // no backoff for a deleted thread
 
     const auto replayed = run_tool(
         dir, {"replay", "--config", (dir.path() / "w.toml").string(), "--stream", "all", "--json"});
-    INFO(replayed.output << "\n" << log());
+    INFO(replayed.output << "\n" << read_text(log));
     CHECK(replayed.status == 0);
     CHECK(std::count(replayed.output.begin(), replayed.output.end(), '\n') == 1);
     CHECK(replayed.output.find("Ik zag een man bij de schuur") != std::string::npos); // Anna's tip

@@ -63,6 +63,10 @@ private:
 };
 
 std::string read_text(const std::filesystem::path& file);
+// Waits until `file` holds `text` (a daemon writes its log from its own
+// threads); false after `timeout`.
+bool wait_for_text(const std::filesystem::path& file, const std::string& text,
+                   std::chrono::milliseconds timeout);
 void write_text(const std::filesystem::path& file, const std::string& text);
 
 // The one-rule file the black-box tests flag with: posts saying "inbraak".
