@@ -331,11 +331,21 @@ void read_politie(Reader& in, const toml::source_region& region, const std::stri
 void read_source(Reader& in, const toml::table& table, Config& config) {
     SourceConfig s;
     s.origin = in.where(table.source());
-    std::set<std::string> present;
-    const auto text_key = [&](std::string& field) {
-        return [&in, &field, &present](const toml::node& n, const std::string& k) {
-            if (in.string(n, k, field))
-                present.insert(k.substr(k.rfind('.') + 1));
+    const auto text_key = [&in](std::string& field) {
+        return [&in, &field](const toml::node& n, const std::string& k) {
+            in.string(n, k, field);
+        };
+    };
+    const auto list_key = [&in](std::vector<std::string>& field) {
+        return [&in, &field](const toml::node& n, const std::string& k) {
+            field = in.string_list(n, k, false);
+        };
+    };
+    const auto path_key = [&in](std::filesystem::path& field) {
+        return [&in, &field](const toml::node& n, const std::string& k) {
+            std::string file;
+            if (in.string(n, k, file))
+                field = in.path(file);
         };
     };
     in.walk(table, "source",
@@ -355,21 +365,12 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                          else
                              s.replies = std::chrono::duration_cast<std::chrono::seconds>(*v);
                      }
-                     present.insert("replies");
                  }},
                 {"live",
                  [&](const toml::node& n, const std::string& k) {
                      in.boolean(n, k, s.live);
-                     present.insert("live");
                  }},
-                {"access_token_file",
-                 [&](const toml::node& n, const std::string& k) {
-                     std::string file;
-                     if (in.string(n, k, file)) {
-                         s.access_token_file = in.path(file);
-                         present.insert("access_token_file");
-                     }
-                 }},
+                {"access_token_file", path_key(s.access_token_file)},
                 {"backfill",
                  [&](const toml::node& n, const std::string& k) {
                      const auto* value = n.as_integer();
@@ -377,50 +378,26 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                          in.error(n.source(), k, "expects a number of statuses from 0 to 40");
                      else
                          s.backfill = static_cast<int>(value->get());
-                     present.insert("backfill");
                  }},
                 {"actor", text_key(s.actor)},
                 {"appview", text_key(s.appview)},
-                {"endpoints",
-                 [&](const toml::node& n, const std::string& k) {
-                     s.endpoints = in.string_list(n, k, false);
-                     present.insert("endpoints");
-                 }},
-                {"follow",
-                 [&](const toml::node& n, const std::string& k) {
-                     s.follow = in.string_list(n, k, false);
-                     present.insert("follow");
-                 }},
-                {"replies_to",
-                 [&](const toml::node& n, const std::string& k) {
-                     s.replies_to = in.string_list(n, k, false);
-                     present.insert("replies_to");
-                 }},
-                {"langs",
-                 [&](const toml::node& n, const std::string& k) {
-                     s.langs = in.string_list(n, k, false);
-                     present.insert("langs");
-                 }},
-                {"kinds",
-                 [&](const toml::node& n, const std::string& k) {
-                     s.kinds = in.string_list(n, k, false);
-                     present.insert("kinds");
-                 }},
+                {"endpoints", list_key(s.endpoints)},
+                {"follow", list_key(s.follow)},
+                {"replies_to", list_key(s.replies_to)},
+                {"langs", list_key(s.langs)},
+                {"kinds", list_key(s.kinds)},
                 {"lat",
                  [&](const toml::node& n, const std::string& k) {
                      s.lat = in.number(n, k);
-                     present.insert("lat");
                  }},
                 {"lon",
                  [&](const toml::node& n, const std::string& k) {
                      s.lon = in.number(n, k);
-                     present.insert("lon");
                  }},
                 {"radius",
                  [&](const toml::node& n, const std::string& k) {
                      if (const auto v = in.number(n, k))
                          s.radius = *v;
-                     present.insert("radius");
                  }},
                 {"idle_timeout",
                  [&](const toml::node& n, const std::string& k) {
@@ -430,16 +407,8 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                          else
                              s.idle_timeout = *v;
                      }
-                     present.insert("idle_timeout");
                  }},
-                {"zstd_dictionary",
-                 [&](const toml::node& n, const std::string& k) {
-                     std::string file;
-                     if (in.string(n, k, file)) {
-                         s.zstd_dictionary = in.path(file);
-                         present.insert("zstd_dictionary");
-                     }
-                 }},
+                {"zstd_dictionary", path_key(s.zstd_dictionary)},
                 {"interval",
                  [&](const toml::node& n, const std::string& k) {
                      if (const auto v = in.duration(n, k)) {
@@ -490,11 +459,14 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
             fmt::format("{}: unknown type \"{}\" (mastodon, bluesky, jetstream, politie or feed)",
                         label, s.type));
     } else {
-        for (const auto& key : present) // keys of some other type
-            if (key != "name" && key != "type")
-                if (!type->second.count(key))
-                    in.error(region, fmt::format("source.{}", key),
-                             fmt::format("{}: does not apply to type \"{}\"", label, s.type));
+        for (const auto& [name, node] : table) { // keys of some other type
+            const std::string key(name.str());
+            const bool typed = std::any_of(k_type_keys.begin(), k_type_keys.end(),
+                                           [&](const auto& t) { return t.second.count(key); });
+            if (typed && !type->second.count(key))
+                in.error(region, fmt::format("source.{}", key),
+                         fmt::format("{}: does not apply to type \"{}\"", label, s.type));
+        }
         const bool allow_http = config.daemon.allow_plain_http;
         const auto check_url = [&](std::string_view key, const std::string& url) {
             if (const auto why = url_policy_violation(url, allow_http))
