@@ -58,6 +58,13 @@ void add_images(const rapidjson::Value* images, std::vector<Media>& out) {
             add_image(&image, out);
 }
 
+// Descriptions of a person (signalementen), each with its picture.
+void add_descriptions(const rapidjson::Value* descriptions, std::vector<Media>& out) {
+    if (descriptions && descriptions->IsArray())
+        for (const auto& d : descriptions->GetArray())
+            add_image(member(d, "afbeelding"), out);
+}
+
 void add_videos(const rapidjson::Value* videos, std::vector<Media>& out) {
     if (!videos || !videos->IsArray())
         return;
@@ -124,15 +131,9 @@ Post to_post(const rapidjson::Value& item, const SourceConfig& source,
         add(text_of(m.value, "update"));
         add(text_of(m.value, "plaatsdelict"));
         add_videos(member(m.value, "videos"), post.media);
-        if (const auto* descriptions = member(m.value, "signalementen");
-            descriptions && descriptions->IsArray())
-            for (const auto& d : descriptions->GetArray())
-                add_image(member(d, "afbeelding"), post.media);
+        add_descriptions(member(m.value, "signalementen"), post.media);
     }
-    if (const auto* descriptions = member(item, "signalementen");
-        descriptions && descriptions->IsArray())
-        for (const auto& d : descriptions->GetArray())
-            add_image(member(d, "afbeelding"), post.media);
+    add_descriptions(member(item, "signalementen"), post.media);
     std::vector<Media> unique;
     for (auto& m : post.media)
         if (std::none_of(unique.begin(), unique.end(),

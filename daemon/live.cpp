@@ -734,10 +734,9 @@ LiveRunner::LiveRunner(asio::io_context& io, HttpClient& http, PostPath& path, J
                        LiveOptions options)
     : m_io(io), m_http(http), m_path(path), m_journal(journal), m_metrics(metrics),
       m_ops(std::move(ops)), m_options(std::move(options)) {
-    auto tls = std::make_shared<ssl::context>(ssl::context::tls_client);
-    tls->set_default_verify_paths();
-    tls->set_verify_mode(ssl::verify_peer);
-    m_tls = tls;
+    m_tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+    m_tls->set_default_verify_paths();
+    m_tls->set_verify_mode(ssl::verify_peer);
 }
 
 LiveRunner::~LiveRunner() {
@@ -748,7 +747,7 @@ void LiveRunner::start(const std::vector<SourceConfig>& sources) {
     for (const auto& config : sources) {
         if (!is_live(config))
             continue;
-        auto& tls = *std::static_pointer_cast<ssl::context>(m_tls);
+        auto& tls = *m_tls;
         std::shared_ptr<LiveSession> session;
         if (config.type == "jetstream")
             session = std::make_shared<JetstreamSession>(m_io, tls, m_http, m_path, m_journal,

@@ -21,6 +21,10 @@
 #include <string>
 #include <vector>
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace wijkwacht {
 
 struct LiveOptions {
@@ -57,7 +61,7 @@ private:
     std::map<std::string, SourceMetrics>& m_metrics;
     OpsEvent m_ops;
     LiveOptions m_options;
-    std::shared_ptr<void> m_tls; // the TLS client context, shared by every session
+    std::unique_ptr<boost::asio::ssl::context> m_tls; // the TLS client context of every session
     std::vector<std::shared_ptr<LiveSession>> m_sessions;
 };
 
