@@ -192,7 +192,7 @@ void check_zmq_endpoint(Reader& in, const toml::node& n, const std::string& key,
 
 // Where [publish] keys were set, for errors found after the whole file.
 struct PublishRegions {
-    std::optional<toml::source_region> endpoint, replay, secret, authorized;
+    std::optional<toml::source_region> endpoint, replay, workflow, secret, authorized;
 };
 
 void read_publish(Reader& in, const toml::table& table, Config& config, PublishRegions& regions) {
@@ -211,6 +211,22 @@ void read_publish(Reader& in, const toml::table& table, Config& config, PublishR
                      if (in.string(n, k, p.replay_endpoint)) {
                          check_zmq_endpoint(in, n, k, p.replay_endpoint);
                          regions.replay = n.source();
+                     }
+                 }},
+                {"workflow_endpoint",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (in.string(n, k, p.workflow_endpoint)) {
+                         check_zmq_endpoint(in, n, k, p.workflow_endpoint);
+                         regions.workflow = n.source();
+                     }
+                 }},
+                {"claim_timeout",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.duration(n, k)) {
+                         if (*v != std::chrono::milliseconds(0) && *v < std::chrono::minutes(1))
+                             in.error(n.source(), k, "must be at least 1m, or \"0s\" for never");
+                         else
+                             p.claim_timeout = std::chrono::duration_cast<std::chrono::seconds>(*v);
                      }
                  }},
                 {"heartbeat",
@@ -657,6 +673,8 @@ Config parse_config(std::string_view text, const fs::path& file) {
 
     if (config.publish.replay_endpoint.empty())
         config.publish.replay_endpoint = default_replay_endpoint(config.publish.endpoint);
+    if (config.publish.workflow_endpoint.empty())
+        config.publish.workflow_endpoint = default_workflow_endpoint(config.publish.endpoint);
     const auto& publish = config.publish;
     if (publish.server_secret_key && !publish.authorized_keys)
         in.error(regions.secret.value_or(root.source()), "publish.authorized_keys",
@@ -666,20 +684,22 @@ Config parse_config(std::string_view text, const fs::path& file) {
         in.error(regions.authorized.value_or(root.source()), "publish.authorized_keys",
                  "has no effect without server_secret_key, which turns CURVE on");
     // Off loopback, alerts travel encrypted, or plaintext by explicit consent.
-    for (const auto* endpoint : {&publish.endpoint, &publish.replay_endpoint}) {
+    const std::pair<const std::string*, std::optional<toml::source_region>> endpoints[] = {
+        {&publish.endpoint, regions.endpoint},
+        {&publish.replay_endpoint, regions.replay ? regions.replay : regions.endpoint},
+        {&publish.workflow_endpoint, regions.workflow ? regions.workflow : regions.endpoint}};
+    const char* const settings[] = {"publish.endpoint", "publish.replay_endpoint",
+                                    "publish.workflow_endpoint"};
+    for (std::size_t i = 0; i < std::size(endpoints); ++i) {
+        const auto& [endpoint, region] = endpoints[i];
         const auto host = zmq_endpoint_host(*endpoint);
-        if (host && !is_loopback_host(*host) && !publish.curve() && !publish.allow_plaintext) {
-            const auto region = (endpoint == &publish.endpoint || !regions.replay ? regions.endpoint
-                                                                                  : regions.replay)
-                                    .value_or(root.source());
-            in.error(region,
-                     endpoint == &publish.endpoint ? "publish.endpoint" : "publish.replay_endpoint",
+        if (host && !is_loopback_host(*host) && !publish.curve() && !publish.allow_plaintext)
+            in.error(region.value_or(root.source()), settings[i],
                      fmt::format("\"{}\" is not loopback and would carry alerts unencrypted; "
                                  "bind to 127.0.0.1, turn CURVE on with "
                                  "publish.server_secret_key, or set publish.allow_plaintext = "
                                  "true",
                                  *endpoint));
-        }
     }
     if (config.sources.empty())
         in.warnings().push_back(fmt::format("{}: no [[source]] is configured", file.string()));

@@ -98,7 +98,11 @@ std::optional<std::string> zmq_endpoint_host(std::string_view endpoint) {
     return std::string(rest.substr(0, colon));
 }
 
-std::string default_replay_endpoint(std::string_view publish_endpoint) {
+namespace {
+// The endpoint `offset` ports after a tcp:// publish endpoint (port 0 and
+// "*" stay as they are: any free port), or ipc:// PATH.`suffix`.
+std::string sibling_endpoint(std::string_view publish_endpoint, int offset,
+                             std::string_view suffix) {
     const std::string endpoint(publish_endpoint);
     if (endpoint.starts_with("tcp://")) {
         const auto colon = endpoint.rfind(':');
@@ -106,13 +110,21 @@ std::string default_replay_endpoint(std::string_view publish_endpoint) {
         if (!port.empty() && port.size() < 6 &&
             std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
             const int number = std::stoi(port);
-            if (number > 0 && number < 65535)
-                return endpoint.substr(0, colon + 1) + std::to_string(number + 1);
-            return endpoint; // port 0: any free port
+            if (number > 0 && number + offset <= 65535)
+                return endpoint.substr(0, colon + 1) + std::to_string(number + offset);
         }
-        return endpoint; // "*": any free port
+        return endpoint;
     }
-    return endpoint + (endpoint.starts_with("ipc://") ? ".replay" : "-replay");
+    return fmt::format("{}{}{}", endpoint, endpoint.starts_with("ipc://") ? "." : "-", suffix);
+}
+} // namespace
+
+std::string default_replay_endpoint(std::string_view publish_endpoint) {
+    return sibling_endpoint(publish_endpoint, 1, "replay");
+}
+
+std::string default_workflow_endpoint(std::string_view publish_endpoint) {
+    return sibling_endpoint(publish_endpoint, 2, "workflow");
 }
 
 std::optional<std::pair<std::string, unsigned short>> split_listen(std::string_view listen) {

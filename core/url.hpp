@@ -41,5 +41,7 @@ std::optional<std::pair<std::string, unsigned short>> split_listen(std::string_v
 // The replay endpoint that goes with a publish endpoint when none is
 // configured: tcp:// on the next port (port 0 stays 0), ipc:// PATH.replay.
 std::string default_replay_endpoint(std::string_view publish_endpoint);
+// The workflow endpoint likewise: tcp:// two ports on, ipc:// PATH.workflow.
+std::string default_workflow_endpoint(std::string_view publish_endpoint);
 
 } // namespace wijkwacht

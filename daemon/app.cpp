@@ -61,7 +61,7 @@ HttpOptions http_options(const Config& config) {
 App::App(Config config, RuleSet rules, AppOptions options)
     : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
       m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_purge(m_io),
-      m_zmq(1), m_curve(load_server_key(m_config.publish)),
+      m_claims(m_io), m_zmq(1), m_curve(load_server_key(m_config.publish)),
       m_zap(zap_handler(m_zmq, m_config.publish)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
       m_http(m_io, http_options(m_config)), m_path(m_config, m_rules, m_journal, m_publisher),
@@ -81,14 +81,21 @@ App::App(Config config, RuleSet rules, AppOptions options)
         m_replay = std::make_unique<ReplayServer>(
             m_zmq, m_config.publish.replay_endpoint, m_config.daemon.state_dir, m_journal.epoch(),
             stream_names(m_config), m_curve ? &*m_curve : nullptr);
+    if (!m_options.once)
+        m_workflow = std::make_unique<WorkflowServer>(
+            m_zmq, m_io, m_config.publish.workflow_endpoint, m_curve ? &*m_curve : nullptr,
+            [this](const std::string& key_name, std::string_view request) {
+                return workflow(key_name, request);
+            });
 }
 
 App::~App() = default;
 
 int App::run() {
-    log::notice("daemon", "wijkwachtd {} publishing on {}{}{}{}, journal {} (epoch {})",
+    log::notice("daemon", "wijkwachtd {} publishing on {}{}{}{}{}, journal {} (epoch {})",
                 WIJKWACHT_VERSION, m_publisher.endpoint(),
                 m_replay ? ", replay on " + m_replay->endpoint() : std::string(),
+                m_workflow ? ", workflow on " + m_workflow->endpoint() : std::string(),
                 m_metrics ? ", metrics on " + m_metrics->url() + "/metrics" : std::string(),
                 m_curve ? " with CURVE (key " + m_curve->public_key + ")" : std::string(),
                 (m_config.daemon.state_dir / "state.db").string(), m_journal.epoch());
@@ -105,6 +112,7 @@ int App::run() {
         arm_heartbeat();
         arm_watchdog();
         arm_purge();
+        arm_claims();
     }
     sd_notify(0, "READY=1");
     notify_status();
@@ -165,6 +173,60 @@ void App::arm_purge() {
     });
 }
 
+std::string App::workflow(const std::string& key_name, std::string_view text) {
+    auto request = parse_workflow_request(text);
+    if (!request) {
+        ++m_workflow_requests["malformed"];
+        return workflow_error(request.failure().message);
+    }
+    // With CURVE the key names the actor; without it nobody is
+    // authenticated and the client's word is all there is.
+    std::string actor = key_name;
+    if (m_curve && !request->as.empty()) {
+        ++m_workflow_requests["malformed"];
+        return workflow_error("\"as\" is not accepted with CURVE: your key says who you are");
+    }
+    if (!m_curve)
+        actor = request->as.empty() ? "local" : request->as;
+    const auto result = m_journal.workflow(*request, actor, stream_names(m_config));
+    if (!result.error.empty()) {
+        ++m_workflow_requests["refused"];
+        log::info("workflow", "refused {} of {} by {}: {}", request->op, result.alert, actor,
+                  result.error);
+        return workflow_error(result.error, result.found ? &result.now : nullptr);
+    }
+    ++m_workflow_requests[result.changed ? "accepted" : "unchanged"];
+    if (result.changed) {
+        log::notice("workflow", "{} {} {}{}{} (now {})", actor, request->op, result.alert,
+                    request->to.empty() ? "" : " to " + request->to,
+                    request->note.empty() ? "" : " with a note", result.now.state);
+        m_path.publish_pending();
+    }
+    return workflow_ok(result.alert, result.now, result.changed);
+}
+
+void App::arm_claims() {
+    const auto timeout = m_config.publish.claim_timeout;
+    if (timeout.count() == 0)
+        return;
+    m_claims.expires_after(std::clamp<std::chrono::seconds>(timeout / 10, 1s, 1min));
+    m_claims.async_wait([this, timeout](const boost::system::error_code& ec) {
+        if (ec || m_stopping)
+            return;
+        try {
+            if (const auto expired = m_journal.expire_claims(timeout); expired > 0) {
+                m_claims_expired += expired;
+                log::notice("workflow", "{} claim(s) untouched for {} went back to new", expired,
+                            format_duration(timeout));
+                m_path.publish_pending();
+            }
+        } catch (const std::exception& e) {
+            log::error("workflow", "expiring stale claims failed (retried later): {}", e.what());
+        }
+        arm_claims();
+    });
+}
+
 void App::arm_heartbeat() {
     m_heartbeat.expires_after(m_config.publish.heartbeat);
     m_heartbeat.async_wait([this](const boost::system::error_code& ec) {
@@ -217,6 +279,8 @@ void App::reload() {
             log::warning("rules", "{}", warning);
         if (next.publish.endpoint != m_config.publish.endpoint ||
             next.publish.replay_endpoint != m_config.publish.replay_endpoint ||
+            next.publish.workflow_endpoint != m_config.publish.workflow_endpoint ||
+            next.publish.claim_timeout != m_config.publish.claim_timeout ||
             next.publish.server_secret_key != m_config.publish.server_secret_key ||
             next.publish.authorized_keys != m_config.publish.authorized_keys ||
             next.metrics.listen != m_config.metrics.listen ||
@@ -278,6 +342,7 @@ void App::stop(std::string_view why) {
     m_heartbeat.cancel();
     m_watchdog.cancel();
     m_purge.cancel();
+    m_claims.cancel();
     m_signals.cancel();
     if (m_metrics)
         m_metrics->stop();
@@ -396,6 +461,14 @@ std::string App::render_metrics() {
     out += fmt::format("wijkwacht_journal_purged_alerts_total {}\n", m_purged_alerts);
     metric("wijkwacht_journal_purged_seen_total", "counter", "Seen post ids purged by retention.");
     out += fmt::format("wijkwacht_journal_purged_seen_total {}\n", m_purged_seen);
+    metric("wijkwacht_workflow_requests_total", "counter",
+           "Workflow requests by result: accepted, unchanged, refused, malformed.");
+    for (const char* result : {"accepted", "unchanged", "refused", "malformed"})
+        out += fmt::format("wijkwacht_workflow_requests_total{{result=\"{}\"}} {}\n", result,
+                           m_workflow_requests[result]);
+    metric("wijkwacht_workflow_claims_expired_total", "counter",
+           "Claims that went back to new after publish.claim_timeout.");
+    out += fmt::format("wijkwacht_workflow_claims_expired_total {}\n", m_claims_expired);
     metric("wijkwacht_reloads_total", "counter", "SIGHUP reloads by result.");
     out += fmt::format("wijkwacht_reloads_total{{result=\"ok\"}} {}\n", m_reloads_ok);
     out += fmt::format("wijkwacht_reloads_total{{result=\"rejected\"}} {}\n", m_reloads_rejected);

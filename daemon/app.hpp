@@ -13,6 +13,7 @@
 #include "daemon/publisher.hpp"
 #include "daemon/replay.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/workflow.hpp"
 #include "daemon/zap.hpp"
 
 #include <wijkwacht/config.hpp>
@@ -52,6 +53,8 @@ private:
     void arm_watchdog();
     void purge();
     void arm_purge();
+    std::string workflow(const std::string& key_name, std::string_view request);
+    void arm_claims();
     void wait_signals();
     void reload();
     void stop(std::string_view why);
@@ -68,12 +71,14 @@ private:
     boost::asio::steady_timer m_heartbeat;
     boost::asio::steady_timer m_watchdog;
     boost::asio::steady_timer m_purge;
+    boost::asio::steady_timer m_claims; // stale claims go back to new
     zmq::context_t m_zmq;
     std::optional<CurveCertificate> m_curve; // the server's keys, when CURVE is on
     std::unique_ptr<ZapHandler> m_zap;       // bound before any CURVE socket
     Journal m_journal;
     Publisher m_publisher;
-    std::unique_ptr<ReplayServer> m_replay; // not with --once
+    std::unique_ptr<ReplayServer> m_replay;     // not with --once
+    std::unique_ptr<WorkflowServer> m_workflow; // not with --once
     HttpClient m_http;
     PostPath m_path;
     std::map<std::string, SourceMetrics> m_source_metrics; // by name: survive a reload
@@ -82,6 +87,8 @@ private:
     bool m_stopping = false;
     std::uint64_t m_reloads_ok = 0, m_reloads_rejected = 0;
     std::uint64_t m_purged_alerts = 0, m_purged_seen = 0;
+    std::map<std::string, std::uint64_t> m_workflow_requests; // by result
+    std::uint64_t m_claims_expired = 0;
     std::int64_t m_started_at = 0;
     std::unique_ptr<MetricsServer> m_metrics; // declared last: stops first
 };

@@ -8,6 +8,7 @@
 // deliveries not yet published are published at start.
 
 #include "daemon/sqlite.hpp"
+#include "daemon/workflow.hpp"
 
 #include <wijkwacht/post.hpp>
 
@@ -52,6 +53,19 @@ struct CommitStats {
     std::size_t alerts = 0;
 };
 
+// The outcome of a workflow request.
+struct WorkflowResult {
+    std::string error; // empty: accepted
+    std::string alert; // the alert's full id (what the request named, when not found)
+    WorkState now;     // where the alert stands after the request
+    bool changed = false;
+    bool found = false; // the request named an alert the journal holds
+};
+
+namespace detail {
+struct FoundAlert;
+}
+
 class Journal {
 public:
     // Opens (creating if needed) state_dir/state.db. Throws Error.
@@ -87,14 +101,30 @@ public:
     // The newest stream_seq of every stream that has one.
     std::map<std::string, std::int64_t> stream_heads();
 
+    // In one transaction: finds the alert `request` names, decides whether
+    // `actor` may do it (escalations only to one of `streams` that does
+    // not carry it yet), and journals the transition with an alert_update
+    // for every stream carrying the alert (and, escalated, the alert on the
+    // new stream). Publish what is due afterwards. Throws Error.
+    WorkflowResult workflow(const WorkflowRequest& request, const std::string& actor,
+                            const std::set<std::string>& streams);
+    // Claims untouched for `timeout` go back to new, by "wijkwacht", each
+    // with its alert_update. Returns how many. Throws Error.
+    std::size_t expire_claims(std::chrono::seconds timeout);
+
 private:
+    struct Change {
+        std::string op, actor, note, to;
+    };
+    void record(const detail::FoundAlert& alert, const Transition& t, const Change& change);
+
     sql::Database m_db;
     std::string m_epoch;
 };
 
-// Stored alerts of one stream, as the replay endpoint hands them out.
+// Stored messages of one stream, as the replay endpoint hands them out.
 struct ReplayPage {
-    std::vector<std::string> alerts; // Alert JSON, in stream_seq order
+    std::vector<std::string> alerts; // Alert and alert_update JSON, in stream_seq order
     std::int64_t head = 0;           // the stream's newest stream_seq (0: none yet)
     bool truncated = false;          // alerts after `after` were purged already
 };
@@ -106,13 +136,19 @@ public:
     // Opens state_dir/state.db, which the Journal created. Throws Error.
     explicit JournalReader(const std::filesystem::path& state_dir);
 
-    // Up to `limit` alerts of `stream` with stream_seq > `after`.
-    ReplayPage replay(const std::string& stream, std::int64_t after, std::size_t limit);
+    // Up to `limit` messages (alerts and alert updates) of `stream` with
+    // stream_seq > `after`; with `states`, each alert carries where it
+    // stands now (with_state).
+    ReplayPage replay(const std::string& stream, std::int64_t after, std::size_t limit,
+                      bool states = false);
     // Whether the journal has ever numbered an alert for `stream`.
     bool knows(const std::string& stream);
 
 private:
     sql::Database m_db;
 };
+
+// Alert JSON with "state", "owner" and "state_changed_at" added.
+std::string with_state(std::string alert_json, const WorkState& now);
 
 } // namespace wijkwacht

@@ -71,15 +71,21 @@ std::vector<std::string> replay_answer(JournalReader& journal, std::string_view 
         limit = static_cast<std::size_t>(
             std::min<std::int64_t>(it->value.GetInt64(), k_replay_max_limit));
     }
+    bool states = false;
+    if (const auto it = doc.FindMember("states"); it != doc.MemberEnd()) {
+        if (!it->value.IsBool())
+            return {error_frame("\"states\" must be true or false")};
+        states = it->value.GetBool();
+    }
     for (const auto& member : doc.GetObject()) {
         const std::string_view key = as_view(member.name);
-        if (key != "stream" && key != "after" && key != "limit")
+        if (key != "stream" && key != "after" && key != "limit" && key != "states")
             return {error_frame(fmt::format("unknown request key \"{}\"", key))};
     }
     const std::string name(*stream);
     if (!configured_streams.count(name) && !journal.knows(name))
         return {error_frame(fmt::format("unknown stream \"{}\"", name))};
-    auto page = journal.replay(name, after, limit);
+    auto page = journal.replay(name, after, limit, states);
     auto frames = std::move(page.alerts);
     frames.push_back(end_frame(page.head, epoch, page.truncated));
     return frames;

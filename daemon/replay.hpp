@@ -26,7 +26,8 @@ namespace wijkwacht {
 inline constexpr std::size_t k_replay_default_limit = 500;
 inline constexpr std::size_t k_replay_max_limit = 1000;
 
-// The reply frames to one request: the Alert JSON frames, then
+// The reply frames to one request: the stored messages (alerts and alert
+// updates; with "states":true each alert carries its current state), then
 // {"type":"end","stream_seq":<head>,"epoch":…[,"truncated":true]}; or one
 // {"type":"error","message":…} frame.
 std::vector<std::string> replay_answer(JournalReader& journal, std::string_view request,

@@ -28,7 +28,10 @@ struct DaemonConfig {
 
 struct PublishConfig {
     std::string endpoint = "tcp://127.0.0.1:7750";
-    std::string replay_endpoint; // default: derived from endpoint (port + 1)
+    std::string replay_endpoint;   // default: derived from endpoint (port + 1)
+    std::string workflow_endpoint; // default: derived from endpoint (port + 2)
+    // A claim nobody touched for this long goes back to "new" (0: never).
+    std::chrono::seconds claim_timeout = std::chrono::minutes(30);
     std::chrono::milliseconds heartbeat = std::chrono::seconds(5);
     std::optional<std::filesystem::path> server_secret_key;
     std::optional<std::filesystem::path> authorized_keys;

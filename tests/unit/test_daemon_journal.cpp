@@ -1,4 +1,5 @@
 #include "daemon/journal.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/process.hpp"
 
 #include <wijkwacht/error.hpp>
@@ -9,6 +10,8 @@
 #include <sys/stat.h>
 
 using namespace wijkwacht;
+using wijkwacht::test::fixture;
+using wijkwacht::test::read_file;
 using wijkwacht::test::TempDir;
 
 namespace {
@@ -142,14 +145,63 @@ TEST_CASE("an unusable state directory is a clear error") {
                          doctest::Contains("cannot create state directory"), Error);
 }
 
-TEST_CASE("a journal from another schema version is refused") {
+TEST_CASE("a journal written by a newer version is refused, and left as it is") {
     TempDir dir;
     { Journal j(dir.path()); }
     {
         sql::Database db(dir.path() / "state.db");
-        db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+        db.exec("PRAGMA user_version = 99");
     }
-    CHECK_THROWS_WITH_AS(Journal(dir.path()), doctest::Contains("state schema version 99"), Error);
+    CHECK_THROWS_WITH_AS(Journal(dir.path()),
+                         doctest::Contains("schema version 99, written by a newer wijkwacht"),
+                         Error);
+    sql::Database db(dir.path() / "state.db");
+    sql::Statement version(db, "PRAGMA user_version");
+    REQUIRE(version.step());
+    CHECK(version.integer(0) == 99);
+}
+
+TEST_CASE("a 0.1.0 journal is upgraded in place, with a copy of the old one kept") {
+    TempDir dir;
+    {
+        sql::Database db(dir.path() / "state.db");
+        db.exec(read_file(fixture("journal/v0.1.0.sql")));
+        // Made some time ago: keep it inside any retention.
+        db.exec("UPDATE deliveries SET created = strftime('%s','now')");
+    }
+    std::string epoch;
+    std::int64_t all_head = 0;
+    {
+        Journal j(dir.path());
+        epoch = j.epoch();
+        CHECK(epoch == "24173defe24122ab8b85638a65dde34d"); // the 0.1.0 journal's own
+        all_head = j.stream_heads().at("all");
+        CHECK(all_head == 10);
+        // New alerts continue the numbering; the workflow works on old ones.
+        j.commit("wijk", {}, {post("new-1", "inbraak")}, flag_burglary());
+        CHECK(j.stream_heads().at("all") == 11);
+    }
+    CHECK(std::filesystem::exists(dir.path() / "state.db.schema-1.bak"));
+    {
+        sql::Database old(dir.path() / "state.db.schema-1.bak", sql::Database::Mode::read_only);
+        sql::Statement q(old, "SELECT count(*) FROM alerts");
+        REQUIRE(q.step());
+        CHECK(q.integer(0) == 10);
+    }
+    Journal again(dir.path()); // opening an upgraded journal changes nothing
+    CHECK(again.epoch() == epoch);
+    JournalReader reader(dir.path());
+    const auto page = reader.replay("all", 0, 100, true);
+    REQUIRE(page.alerts.size() == 11);
+    const auto first = alert_from_json(page.alerts.front());
+    REQUIRE(first);
+    CHECK(first->stream_seq == 1);
+    CHECK(page.alerts.front().find("\"state\":\"new\"") != std::string::npos);
+    WorkflowRequest claim{"claim", first->id, "", "", false, ""};
+    const auto result = again.workflow(claim, "anna", {"all", "centrum", "noord"});
+    CHECK(result.error.empty());
+    CHECK(result.now.state == "claimed");
+    CHECK(again.stream_heads().at("all") == 12);
 }
 
 TEST_CASE("a reader sees committed alerts of a stream, paged, and says when some were purged") {
