@@ -16,5 +16,6 @@ void add_rules(CLI::App& app, Command& run);
 void add_poll(CLI::App& app, Command& run);
 void add_keygen(CLI::App& app, Command& run);
 void add_replay(CLI::App& app, Command& run);
+void add_workflow(CLI::App& app, Command& run);
 
 } // namespace wijkwacht::cli

@@ -1,5 +1,8 @@
 #include "cli/format.hpp"
 
+#include "core/json_util.hpp"
+
+#include <wijkwacht/json.hpp>
 #include <wijkwacht/time.hpp>
 
 #include <fmt/format.h>
@@ -48,7 +51,7 @@ std::string local_time(const std::string& rfc3339) {
 
 } // namespace
 
-void print_alert(const Alert& a, bool color) {
+void print_alert(const Alert& a, bool color, std::string_view state) {
     std::string categories;
     for (const auto& c : a.categories)
         categories += (categories.empty() ? "" : ", ") + c;
@@ -57,8 +60,9 @@ void print_alert(const Alert& a, bool color) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const std::string bold = color ? "\033[1m" : "";
     const std::string reset = color ? "\033[0m" : "";
-    fmt::print("{}{}  {:<8} {}{}  [{} #{}]\n", bold, local_time(a.flagged_at), severity, categories,
-               reset, a.stream, a.stream_seq);
+    fmt::print("{}{}  {:<8} {}{}  [{} #{}] {}{}\n", bold, local_time(a.flagged_at), severity,
+               categories, reset, a.stream, a.stream_seq, a.id.substr(0, 12),
+               state.empty() ? "" : fmt::format("  ({})", state));
     std::string who = a.post.author.name;
     if (!a.post.author.handle.empty())
         who += (who.empty() ? "" : " ") + std::string("(@") + a.post.author.handle + ")";
@@ -82,6 +86,71 @@ void print_alert(const Alert& a, bool color) {
         rules += fmt::format("{}{} ({})", rules.empty() ? "" : "; ", m.rule, terms);
     }
     fmt::print("  rules: {}\n\n", rules);
+    std::fflush(stdout);
+}
+
+std::string describe_update(const rapidjson::Value& u, bool color) {
+    if (json_text(u, "type") != "alert_update")
+        return {};
+    const auto op = json_text(u, "op");
+    const auto by = json_text(u, "by");
+    std::string what;
+    if (op == "claim")
+        what = "claimed by " + by;
+    else if (op == "release")
+        what = "released by " + by;
+    else if (op == "ack")
+        what = "acknowledged by " + by;
+    else if (op == "resolve")
+        what = "resolved by " + by;
+    else if (op == "reopen")
+        what = "reopened by " + by;
+    else if (op == "escalate")
+        what = fmt::format("escalated to {} by {}", json_text(u, "to"), by);
+    else if (op == "note")
+        what = "note by " + by;
+    else if (op == "expire")
+        what = "claim expired";
+    else
+        what = fmt::format("{} by {} (now {})", op, by, json_text(u, "state"));
+    const std::string dim = color ? "\033[2m" : "";
+    const std::string reset = color ? "\033[0m" : "";
+    std::string line =
+        fmt::format("{}  {} {}  {}[{} #{}]{}", local_time(json_text(u, "at")),
+                    json_text(u, "alert").substr(0, 12), what, dim, json_text(u, "stream"),
+                    json_int64(u, "stream_seq").value_or(0), reset);
+    if (const auto note = json_text(u, "note"); !note.empty() && op != "expire")
+        line += "\n    " + note;
+    return line;
+}
+
+void print_message(std::string_view who, std::string_view stream, const std::string& body,
+                   bool color) {
+    rapidjson::Document doc;
+    if (auto error = parse_json(body, doc, 64); error || !doc.IsObject()) {
+        fmt::print(stderr, "{}: [{}] unreadable message: {}\n", who, stream,
+                   error.value_or("not an object"));
+        return;
+    }
+    const auto type = json_text(doc, "type");
+    if (type == "alert") {
+        // Replayed with states: where it stands, unless still new.
+        std::string state = json_text(doc, "state");
+        if (state == "new")
+            state.clear();
+        else if (const auto owner = json_text(doc, "owner"); !state.empty() && !owner.empty())
+            state += " by " + owner;
+        const auto alert = alert_from_json(body);
+        if (alert)
+            print_alert(*alert, color, state);
+        else
+            fmt::print(stderr, "{}: [{}] unreadable alert: {}\n", who, stream,
+                       alert.failure().message);
+    } else if (type == "alert_update") {
+        fmt::print("{}\n\n", describe_update(doc, color));
+    } else {
+        fmt::print("[{}] {}\n", stream, body);
+    }
     std::fflush(stdout);
 }
 

@@ -2,7 +2,10 @@
 
 #include <wijkwacht/post.hpp>
 
+#include <rapidjson/document.h>
+
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wijkwacht::cli {
@@ -14,8 +17,21 @@ std::string emphasise(const std::string& text, std::vector<Span> spans, bool col
 // Every span of every match of an alert.
 std::vector<Span> match_spans(const Alert& alert);
 
-// An alert for people: time, severity, categories, author, text with the
-// matched terms marked, link, media, rules. Flushes stdout.
-void print_alert(const Alert& alert, bool color);
+// An alert for people: time, severity, categories, stream position, id (the
+// first 12 hex digits, enough to claim it), author, text with the matched
+// terms marked, link, media, rules, and where it stands when the daemon
+// said (replay with states). Flushes stdout.
+void print_alert(const Alert& alert, bool color, std::string_view state = {});
+
+// What an alert_update says, in one line for people ("10:02:03 a1b2c3d4e5f6
+// claimed by anna  [centrum #312]"), the note on the next. Empty when
+// `update` is not one.
+std::string describe_update(const rapidjson::Value& update, bool color);
+
+// Prints one message of a stream as people read it: an alert, an
+// alert_update, or anything else as it came. Problems go to stderr
+// prefixed with `who`.
+void print_message(std::string_view who, std::string_view stream, const std::string& body,
+                   bool color);
 
 } // namespace wijkwacht::cli

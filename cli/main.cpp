@@ -9,7 +9,8 @@
 
 int main(int argc, char** argv) {
     CLI::App app{
-        "wijkwacht: follow and replay wijkwacht alerts, try rules, poll sources, make keys."};
+        "wijkwacht: follow and replay wijkwacht alerts, claim and resolve them as a team, try "
+        "rules, poll sources, make keys."};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("wijkwacht ") + WIJKWACHT_VERSION);
     wijkwacht::cli::Command run;
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
     wijkwacht::cli::add_rules(app, run);
     wijkwacht::cli::add_poll(app, run);
     wijkwacht::cli::add_replay(app, run);
+    wijkwacht::cli::add_workflow(app, run);
     wijkwacht::cli::add_keygen(app, run);
     try {
         app.parse(argc, argv);

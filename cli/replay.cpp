@@ -22,6 +22,7 @@ struct ReplayOptions {
     std::int64_t after = 0;
     std::size_t limit = 0;
     bool json = false;
+    bool states = false;
     bool color = false;
     int timeout_ms = 5000;
     CurveFiles curve;
@@ -40,7 +41,7 @@ int run_replay(const ReplayOptions& o) {
     for (;;) {
         const std::size_t want =
             o.limit == 0 ? 1000 : std::min<std::size_t>(1000, o.limit - printed);
-        auto page = client.fetch(o.stream, after, want);
+        auto page = client.fetch(o.stream, after, want, o.states);
         if (!page) {
             fmt::print(stderr, "wijkwacht replay: {}\n", page.failure().message);
             return 1;
@@ -51,16 +52,10 @@ int run_replay(const ReplayOptions& o) {
                        "(daemon.retention); showing the oldest kept\n",
                        o.stream, after);
         for (const auto& body : page->alerts) {
-            if (o.json) {
+            if (o.json)
                 fmt::print("{}\n", body);
-                continue;
-            }
-            const auto alert = alert_from_json(body);
-            if (alert)
-                print_alert(*alert, o.color);
             else
-                fmt::print(stderr, "wijkwacht replay: unreadable alert: {}\n",
-                           alert.failure().message);
+                print_message("wijkwacht replay", o.stream, body, o.color);
         }
         std::fflush(stdout);
         printed += page->alerts.size();
@@ -71,7 +66,7 @@ int run_replay(const ReplayOptions& o) {
             break;
     }
     if (!o.json)
-        fmt::print(stderr, "wijkwacht replay: {} alert(s) of {} after #{}\n", printed, o.stream,
+        fmt::print(stderr, "wijkwacht replay: {} message(s) of {} after #{}\n", printed, o.stream,
                    o.after);
     return 0;
 }
@@ -80,7 +75,8 @@ int run_replay(const ReplayOptions& o) {
 
 void add_replay(CLI::App& app, Command& run) {
     auto o = std::make_shared<ReplayOptions>();
-    auto* cmd = app.add_subcommand("replay", "print stored alerts of a stream after a sequence");
+    auto* cmd = app.add_subcommand(
+        "replay", "print stored alerts and their updates of a stream after a sequence");
     cmd->add_option("-s,--stream", o->stream, "the stream")->required();
     cmd->add_option("-a,--after", o->after, "print alerts with a stream_seq above this")
         ->check(CLI::NonNegativeNumber)
@@ -91,7 +87,9 @@ void add_replay(CLI::App& app, Command& run) {
                     "the daemon's replay endpoint (default: tcp://127.0.0.1:7751)");
     cmd->add_option("-c,--config", o->config,
                     "read the replay endpoint from this wijkwachtd config");
-    cmd->add_flag("--json", o->json, "print each alert as one line of Alert JSON");
+    cmd->add_flag("--json", o->json, "print each alert and alert update as one line of JSON");
+    cmd->add_flag("--states", o->states,
+                  "add to each alert where it stands now (claimed by whom, resolved, …)");
     cmd->add_option("--timeout", o->timeout_ms, "milliseconds to wait for the daemon's answer")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();

@@ -1,9 +1,9 @@
 #include "cli/replay_client.hpp"
 
+#include "cli/request.hpp"
 #include "core/json_util.hpp"
 
 #include <fmt/format.h>
-#include <zmq_addon.hpp>
 
 namespace wijkwacht::cli {
 
@@ -13,7 +13,7 @@ ReplayClient::ReplayClient(zmq::context_t& context, std::string endpoint,
       m_keys(std::move(keys)) {}
 
 Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t after,
-                                       std::size_t limit) {
+                                       std::size_t limit, bool states) {
     rapidjson::StringBuffer buffer;
     JsonWriter out(buffer);
     out.StartObject();
@@ -23,42 +23,18 @@ Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t a
     out.Int64(after);
     write_key(out, "limit");
     out.Uint64(limit);
-    out.EndObject();
-
-    // A fresh REQ socket per request: after a timeout a REQ socket is stuck
-    // waiting for the reply that never came.
-    zmq::socket_t socket(m_context, zmq::socket_type::req);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64} * 1024 * 1024);
-    if (m_keys)
-        make_curve_client(socket, *m_keys);
-    HandshakeWatch watch(m_context, socket, m_endpoint, m_keys.has_value());
-    socket.connect(m_endpoint);
-    socket.send(zmq::buffer(std::string_view(buffer.GetString(), buffer.GetSize())),
-                zmq::send_flags::none);
-    // The reply, a refused handshake, or the timeout, whichever comes first.
-    const auto deadline = std::chrono::steady_clock::now() + m_timeout;
-    zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0},
-                               {static_cast<void*>(watch.socket()), 0, ZMQ_POLLIN, 0}};
-    while (!(items[0].revents & ZMQ_POLLIN)) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left <= std::chrono::milliseconds(0) || zmq::poll(items, 2, left) == 0)
-            break;
-        if (items[1].revents & ZMQ_POLLIN)
-            if (auto why = watch.failure())
-                return permanent_failure(std::move(*why));
+    if (states) {
+        write_key(out, "states");
+        out.Bool(true);
     }
-    std::vector<zmq::message_t> frames;
-    if (!(items[0].revents & ZMQ_POLLIN) ||
-        !zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
-        return transient_failure(fmt::format("no answer from the replay endpoint {} within {} ms "
-                                             "(is wijkwachtd running, is this its "
-                                             "publish.replay_endpoint, and does it know your "
-                                             "key?)",
-                                             m_endpoint, m_timeout.count()));
+    out.EndObject();
+    auto reply = ask(m_context, {m_endpoint, "publish.replay_endpoint"}, m_keys, m_timeout,
+                     std::string_view(buffer.GetString(), buffer.GetSize()));
+    if (!reply)
+        return reply.failure();
+    auto& frames = *reply;
     rapidjson::Document last;
-    if (frames.empty() || parse_json(frames.back().to_string_view(), last, 8) || !last.IsObject())
+    if (frames.empty() || parse_json(frames.back(), last, 8) || !last.IsObject())
         return permanent_failure(fmt::format("{}: unreadable reply", m_endpoint));
     const auto type = json_string(last, "type").value_or("");
     if (type == "error")
@@ -71,8 +47,7 @@ Result<ReplayPage> ReplayClient::fetch(const std::string& stream, std::int64_t a
     if (const auto it = last.FindMember("truncated"); it != last.MemberEnd() && it->value.IsBool())
         page.truncated = it->value.GetBool();
     frames.pop_back();
-    for (const auto& frame : frames)
-        page.alerts.push_back(frame.to_string());
+    page.alerts = std::move(frames);
     return page;
 }
 

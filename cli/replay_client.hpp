@@ -1,8 +1,7 @@
 #pragma once
 
 // The client side of the replay endpoint (SPEC §5): one request, one
-// multipart reply, with a timeout so a daemon that is not there is reported
-// rather than waited for.
+// multipart reply (cli/request.hpp).
 
 #include "cli/curve_client.hpp"
 
@@ -19,7 +18,7 @@
 namespace wijkwacht::cli {
 
 struct ReplayPage {
-    std::vector<std::string> alerts; // Alert JSON, in stream_seq order
+    std::vector<std::string> alerts; // Alert and alert_update JSON, in stream_seq order
     std::int64_t head = 0;           // the stream's newest stream_seq
     std::string epoch;
     bool truncated = false;
@@ -30,8 +29,10 @@ public:
     ReplayClient(zmq::context_t& context, std::string endpoint, std::chrono::milliseconds timeout,
                  std::optional<ClientKeys> keys = std::nullopt);
 
-    // Alerts of `stream` after `after`, at most `limit` (the daemon caps it).
-    Result<ReplayPage> fetch(const std::string& stream, std::int64_t after, std::size_t limit);
+    // Messages of `stream` after `after`, at most `limit` (the daemon caps
+    // it); with `states`, each alert carries where it stands now.
+    Result<ReplayPage> fetch(const std::string& stream, std::int64_t after, std::size_t limit,
+                             bool states = false);
 
     const std::string& endpoint() const { return m_endpoint; }
 

@@ -156,11 +156,8 @@ private:
         if (m_o.json) {
             fmt::print("{}\n", body);
             std::fflush(stdout);
-        } else if (const auto alert = alert_from_json(body)) {
-            print_alert(*alert, m_o.color);
         } else {
-            fmt::print(stderr, "wijkwacht tail: [{}] unreadable alert: {}\n", stream,
-                       alert.failure().message);
+            print_message("wijkwacht tail", stream, body, m_o.color);
         }
         if (m_file)
             save_position(*m_file, m_position);
@@ -323,7 +320,7 @@ private:
             }
             return;
         }
-        if (type != "alert") {
+        if (type != "alert" && type != "alert_update") {
             if (m_o.json)
                 fmt::print("{}\n", body);
             else
@@ -378,7 +375,7 @@ void add_tail(CLI::App& app, Command& run) {
     cmd->add_option("--replay-endpoint", o->replay_endpoint,
                     "the daemon's replay endpoint (default: the publish port + 1)");
     cmd->add_option("-c,--config", o->config, "read the endpoints from this wijkwachtd config");
-    cmd->add_flag("--json", o->json, "print each alert as one line of Alert JSON");
+    cmd->add_flag("--json", o->json, "print each alert and alert update as one line of JSON");
     cmd->add_flag("--heartbeats", o->heartbeats, "print heartbeats too");
     cmd->add_flag("--resume", o->resume,
                   "start after the last alert an earlier --resume run showed (kept under "
@@ -397,7 +394,8 @@ void add_tail(CLI::App& app, Command& run) {
                     "that the daemon seems gone")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    cmd->add_option("-n,--count", o->count, "exit after this many alerts (0: never)");
+    cmd->add_option("-n,--count", o->count,
+                    "exit after this many messages, alerts and updates (0: never)");
     add_curve_options(*cmd, o->curve);
     cmd->callback([o, &run] {
         o->color = ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;

@@ -203,7 +203,7 @@ TEST_CASE("wijkwacht replay prints stored alerts; a missing daemon is a clear er
     CHECK(r.status == 0);
     CHECK(r.output.find("crime.burglary  [all #1]") != std::string::npos);
     CHECK(r.output.find("[Inbraak] Dorpsstraat") != std::string::npos);
-    CHECK(r.output.find("1 alert(s) of all after #0") != std::string::npos);
+    CHECK(r.output.find("1 message(s) of all after #0") != std::string::npos);
 
     r = run_tool(d.dir, {"replay", "--endpoint", d.replay, "--stream", "zuid"});
     CHECK(r.status == 1);
@@ -212,7 +212,9 @@ TEST_CASE("wijkwacht replay prints stored alerts; a missing daemon is a clear er
     const std::string nowhere = "ipc://" + (d.dir.path() / "nobody.sock").string();
     r = run_tool(d.dir, {"replay", "--endpoint", nowhere, "--stream", "all", "--timeout", "300"});
     CHECK(r.status == 1);
-    CHECK(r.output.find("no answer from the replay endpoint " + nowhere + " within 300 ms") !=
+    CHECK(r.output.find(
+              "no answer from " + nowhere +
+              " within 300 ms (is wijkwachtd running, is this its publish.replay_endpoint") !=
           std::string::npos);
 
     r = run_tool(d.dir, {"replay", "--after", "1"});
