@@ -223,8 +223,8 @@ void read_publish(Reader& in, const toml::table& table, Config& config, PublishR
                 {"claim_timeout",
                  [&](const toml::node& n, const std::string& k) {
                      if (const auto v = in.duration(n, k)) {
-                         if (*v != std::chrono::milliseconds(0) && *v < std::chrono::minutes(1))
-                             in.error(n.source(), k, "must be at least 1m, or \"0s\" for never");
+                         if (*v != std::chrono::milliseconds(0) && *v < std::chrono::seconds(1))
+                             in.error(n.source(), k, "must be at least 1s, or \"0s\" for never");
                          else
                              p.claim_timeout = std::chrono::duration_cast<std::chrono::seconds>(*v);
                      }

@@ -59,8 +59,12 @@ CREATE TABLE current(
 constexpr std::string_view k_migrations[] = {
     // 2: the team workflow. Deliveries are alerts or alert updates; every
     // alert without a row in alert_state is new.
+    // Unpublished messages go out in stream order (an update of an old
+    // alert may be numbered after a newer alert).
     R"sql(
 ALTER TABLE deliveries ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert';
+DROP INDEX deliveries_pending;
+CREATE INDEX deliveries_pending ON deliveries(stream, stream_seq) WHERE published = 0;
 CREATE INDEX alerts_by_id ON alerts(alert_id);
 CREATE TABLE alert_state(
     seq INTEGER PRIMARY KEY REFERENCES alerts(seq),
@@ -264,7 +268,7 @@ CommitStats Journal::commit(const std::string& source, const SourceState& state,
 
 std::vector<Delivery> Journal::unpublished(std::size_t limit) {
     sql::Statement q(m_db, "SELECT stream, stream_seq, body FROM deliveries WHERE published = 0 "
-                           "ORDER BY seq, stream LIMIT ?");
+                           "ORDER BY stream, stream_seq LIMIT ?");
     q.bind(1, static_cast<std::int64_t>(limit));
     std::vector<Delivery> out;
     while (q.step())

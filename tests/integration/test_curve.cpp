@@ -1,9 +1,9 @@
 // Black-box tests of CURVE: the real wijkwachtd with keys from the real
 // `wijkwacht keygen`, subscribers with and without an authorized key.
 
+#include "tests/integration/curve_daemon.hpp"
 #include "tests/integration/run_tool.hpp"
 #include "tests/integration/subscriber.hpp"
-#include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
@@ -17,75 +17,7 @@ using namespace wijkwacht::test;
 using namespace std::chrono_literals;
 
 namespace {
-
 constexpr auto k_wait = 15s;
-
-// The value of `name = "…"` in a key file.
-std::string key_in(const std::filesystem::path& file, std::string_view name) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line))
-        if (const auto at = line.find(std::string(name) + " = \""); at != std::string::npos)
-            return line.substr(at + name.size() + 4, 40);
-    FAIL("no " << name << " in " << file);
-    return {};
-}
-
-struct CurveDaemon {
-    TempDir dir;
-    HttpServer server{[](const Request&) {
-        return Reply{200,
-                     {{"Content-Type", "application/rss+xml"}},
-                     "<rss version=\"2.0\"><channel><title>W</title><item><guid>https://w."
-                     "example/1</guid><title>Inbraak Kerkstraat</title></item></channel></rss>"};
-    }};
-    std::filesystem::path keys = dir.path() / "keys";
-    std::filesystem::path authorized = dir.path() / "authorized.d";
-    std::filesystem::path config = dir.path() / "w.toml";
-    std::filesystem::path log = dir.path() / "daemon.log";
-    std::string endpoint = "ipc://" + (dir.path() / "pub.sock").string();
-    std::string replay = "ipc://" + (dir.path() / "replay.sock").string();
-    NotifySocket notify{dir.path() / "notify.sock"};
-    std::unique_ptr<Process> process;
-
-    CurveDaemon() {
-        for (const auto* name : {"server", "alice", "mallory"})
-            REQUIRE(run_tool(dir, {"keygen", keys.string(), name}).status == 0);
-        std::filesystem::create_directories(authorized);
-        std::filesystem::copy_file(keys / "alice.key", authorized / "alice.key");
-        write_burglary_rule(dir.path() / "rules.toml");
-        write_text(config, fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
-                                       "[publish]\nendpoint = \"{}\"\nreplay_endpoint = \"{}\"\n"
-                                       "heartbeat = \"200ms\"\nserver_secret_key = \"{}\"\n"
-                                       "authorized_keys = \"{}\"\n"
-                                       "[[source]]\nname = \"w\"\ntype = \"feed\"\nurl = \"{}\"\n"
-                                       "interval = \"1h\"\n",
-                                       endpoint, replay, (keys / "server.key_secret").string(),
-                                       authorized.string(), server.url("/w.xml")));
-    }
-
-    void start() {
-        process = std::make_unique<Process>(
-            std::vector<std::string>{WIJKWACHTD_PATH, "--config", config.string(), "--log-level",
-                                     "info"},
-            std::map<std::string, std::string>{{"NOTIFY_SOCKET", notify.path().string()}}, log);
-        REQUIRE(notify.wait_for("READY=1", k_wait));
-    }
-
-    CurveKeys keys_of(const std::string& name) const {
-        return {key_in(keys / "server.key", "public-key"),
-                key_in(keys / (name + ".key_secret"), "public-key"),
-                key_in(keys / (name + ".key_secret"), "secret-key")};
-    }
-
-    ~CurveDaemon() {
-        if (process) {
-            process->signal(SIGTERM);
-            CHECK(process->wait(10s) == 0);
-        }
-    }
-};
-
 } // namespace
 
 TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged with the key") {

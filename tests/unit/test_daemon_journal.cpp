@@ -73,13 +73,15 @@ TEST_CASE("posts are flagged once; alerts get per-stream sequence numbers") {
     CHECK(j.source_state("wijk") == state);
 
     auto pending = j.unpublished(100);
+    // In stream order, stream by stream.
     REQUIRE(pending.size() == 4);
     CHECK(pending[0].stream == "all");
     CHECK(pending[0].stream_seq == 1);
-    CHECK(pending[1].stream == "centrum");
-    CHECK(pending[1].stream_seq == 1);
-    CHECK(pending[2].stream_seq == 2);
-    const auto alert = alert_from_json(pending[2].body);
+    CHECK(pending[1].stream == "all");
+    CHECK(pending[1].stream_seq == 2);
+    CHECK(pending[2].stream == "centrum");
+    CHECK(pending[2].stream_seq == 1);
+    const auto alert = alert_from_json(pending[1].body);
     REQUIRE(alert.ok());
     CHECK(alert->seq == 2);
     CHECK(alert->epoch == j.epoch());
