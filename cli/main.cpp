@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     wijkwacht::cli::add_poll(app, run);
     wijkwacht::cli::add_replay(app, run);
     wijkwacht::cli::add_workflow(app, run);
+    wijkwacht::cli::add_console(app, run);
     wijkwacht::cli::add_keygen(app, run);
     try {
         app.parse(argc, argv);
