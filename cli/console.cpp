@@ -62,6 +62,7 @@ struct ConsoleOptions {
     std::string as;
     std::size_t backlog = 500;
     int timeout_ms = 5000;
+    int silence_ms = 15000;
     CurveFiles curve;
 };
 
@@ -179,6 +180,7 @@ public:
         f.keys = m_keys;
         f.backlog = m_o.backlog;
         f.timeout = std::chrono::milliseconds(m_o.timeout_ms);
+        f.silence = std::chrono::milliseconds(m_o.silence_ms);
         FollowerEvents events;
         events.on_message = [this](StreamMessage m) {
             asio::post(m_io, [this, m = std::move(m)]() mutable { m_hub.add(std::move(m)); });
@@ -513,6 +515,11 @@ void add_console(CLI::App& app, Command& run) {
     cmd->add_option("--backlog", o->backlog, "newest messages per stream shown at start")
         ->capture_default_str();
     cmd->add_option("--timeout", o->timeout_ms, "milliseconds to wait for the daemon's answers")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--silence", o->silence_ms,
+                    "milliseconds without any message (not even a heartbeat) before the page "
+                    "warns that the daemon is unreachable")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     add_curve_options(*cmd, o->curve);

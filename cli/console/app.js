@@ -29,7 +29,6 @@ function el(tag, props = {}, ...children) {
   for (const [key, value] of Object.entries(props)) {
     if (key === 'class') node.className = value;
     else if (key === 'data') Object.assign(node.dataset, value);
-    else if (key in node) node[key] = value;
     else node.setAttribute(key, value);
   }
   node.append(...children);
@@ -394,6 +393,11 @@ function inlineForm(record, fields, submitLabel, onSubmit) {
   form.querySelector('.cancel').addEventListener('click', () => form.remove());
   form.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') { form.remove(); record.row.focus(); }
+    // Enter sends a note; Shift+Enter starts a new line.
+    if (event.key === 'Enter' && !event.shiftKey && event.target.tagName === 'TEXTAREA') {
+      event.preventDefault();
+      form.requestSubmit();
+    }
   });
   record.row.querySelector('.actions').after(form);
   fields[0].focus();
@@ -440,8 +444,9 @@ async function bulk(op) {
   for (const record of records) {
     const reply = await act(record, op);
     if (!reply || reply.type !== 'ok') refused += 1;
+    else toggleSelect(record, false);
   }
-  if (refused) toast(`${refused} of ${records.length} refused`);
+  if (refused) toast(`${refused} of ${records.length} refused: still selected`);
 }
 
 // ---- keyboard ------------------------------------------------------------

@@ -1,0 +1,315 @@
+// Real-browser tests of `wijkwacht console`: a real wijkwachtd with CURVE,
+// fed posts by the loopback demo feed, two consoles with two staff keys
+// (anna, bert), and Debian's Chromium driven by puppeteer-core.
+//
+//   WIJKWACHT_BUILD=build node --test tests/browser/console.test.mjs
+//
+// SCREENSHOTS=DIR also saves the main views there (docs/console/).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const require = createRequire(process.env.PUPPETEER_HOME ? join(process.env.PUPPETEER_HOME, 'x.js') : import.meta.url);
+const puppeteer = require('puppeteer-core');
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const build = resolve(process.env.WIJKWACHT_BUILD || join(root, 'build'));
+const wijkwacht = join(build, 'cli/wijkwacht');
+const wijkwachtd = join(build, 'daemon/wijkwachtd');
+const feed = join(build, 'tests/wijkwacht-demo-feed');
+const shots = process.env.SCREENSHOTS ? resolve(process.env.SCREENSHOTS) : null;
+
+const dir = mkdtempSync(join(tmpdir(), 'wijkwacht-browser-'));
+const children = [];
+let browser;
+let daemon;
+const consoles = {};
+const pages = {};
+const problems = []; // console errors, page errors, requests off loopback
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+function start(name, argv) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  child.log = '';
+  child.stdout.on('data', (d) => { child.log += d; });
+  child.stderr.on('data', (d) => { child.log += d; });
+  child.name = name;
+  children.push(child);
+  return child;
+}
+
+// Resolves when `child` has written `text`.
+function written(child, text, ms = 15000) {
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${child.name}: no "${text}" within ${ms} ms:\n${child.log}`)), ms);
+    const check = () => {
+      if (!child.log.includes(text)) return;
+      clearTimeout(timer);
+      child.stdout.off('data', check);
+      child.stderr.off('data', check);
+      done();
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    check();
+  });
+}
+
+function keygen(name) {
+  const r = spawnSync(wijkwacht, ['keygen', join(dir, 'keys'), name]);
+  assert.equal(r.status, 0, r.stderr.toString());
+}
+
+async function openConsole(name, port) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  const origin = `http://127.0.0.1:${port}`;
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${name} console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`${name} page error: ${e.message}`));
+  page.on('request', (r) => {
+    if (new URL(r.url()).origin !== origin) problems.push(`${name} requested ${r.url()}`);
+  });
+  await page.goto(origin + '/');
+  await page.waitForSelector('body[data-ready="1"]');
+  return page;
+}
+
+const rows = (page) => page.$$eval('#list > .alert', (list) => list.map((r) => r.dataset.id));
+const rowState = (page, id) => page.$eval(`.alert[data-id="${id}"]`, (r) => `${r.dataset.state}/${r.dataset.owner}`);
+const waitState = (page, id, state, timeout = 5000) => page.waitForFunction(
+  (i, s) => { const r = document.querySelector(`.alert[data-id="${i}"]`); return r && `${r.dataset.state}/${r.dataset.owner}` === s; },
+  { timeout }, id, state);
+
+before(async () => {
+  for (const name of ['server', 'anna', 'bert']) keygen(name);
+  mkdirSync(join(dir, 'authorized.d'));
+  for (const name of ['anna', 'bert']) copyFileSync(join(dir, 'keys', `${name}.key`), join(dir, 'authorized.d', `${name}.key`));
+  const feedPort = await freePort();
+  const publish = await freePort();
+  writeFileSync(join(dir, 'w.toml'), `
+[daemon]
+state_dir = "state"
+rules = ["${join(root, 'rules/packs')}"]
+[publish]
+endpoint = "tcp://127.0.0.1:${publish}"
+replay_endpoint = "tcp://127.0.0.1:${await freePort()}"
+workflow_endpoint = "tcp://127.0.0.1:${await freePort()}"
+heartbeat = "500ms"
+server_secret_key = "keys/server.key_secret"
+authorized_keys = "authorized.d"
+[[source]]
+name = "wijk-centrum"
+type = "feed"
+url = "http://127.0.0.1:${feedPort}/wijk-centrum.xml"
+interval = "1s"
+tags = { region = "centrum" }
+[[source]]
+name = "wijk-noord"
+type = "feed"
+url = "http://127.0.0.1:${feedPort}/wijk-noord.xml"
+interval = "1s"
+tags = { region = "noord" }
+[[stream]]
+name = "centrum"
+match_tags = { region = "centrum" }
+[[stream]]
+name = "recherche"
+categories = ["footage.*"]
+`);
+  const f = start('feed', [feed, '--posts', join(root, 'deploy/examples/demo-posts.jsonl'), '--port', String(feedPort), '--batch', '2', '--every', '1500ms']);
+  await written(f, 'demo feed:');
+  daemon = start('wijkwachtd', [wijkwachtd, '--config', join(dir, 'w.toml'), '--log-level', 'info']);
+  await written(daemon, 'source(s) running');
+  for (const name of ['anna', 'bert']) {
+    const port = await freePort();
+    const c = start(`console-${name}`, [wijkwacht, 'console', '--config', join(dir, 'w.toml'), '--listen', `127.0.0.1:${port}`,
+      '--server-key', join(dir, 'keys/server.key'), '--key', join(dir, 'keys', `${name}.key_secret`), '--silence', '2000',
+      'all', 'centrum', 'recherche']);
+    await written(c, 'wijkwacht console: http://');
+    consoles[name] = port;
+  }
+  browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/lib/chromium/chromium-headless-shell',
+    headless: 'shell',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  for (const name of ['anna', 'bert']) pages[name] = await openConsole(name, consoles[name]);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((d) => c.once('exit', d)) : null)));
+  if (process.exitCode) for (const c of children) console.error(`--- ${c.name}\n${c.log}`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a new alert appears in both consoles within a second of each other', async () => {
+  const { anna, bert } = pages;
+  const before = (await rows(anna)).length;
+  await anna.waitForFunction((n) => document.querySelectorAll('#list > .alert').length > n, { timeout: 20000 }, before);
+  const newest = (await rows(anna))[0];
+  const seen = Date.now();
+  await bert.waitForSelector(`.alert[data-id="${newest}"]`, { timeout: 1000 });
+  assert.ok(Date.now() - seen < 1000);
+  // The text is there with the matched words marked, on the right letters.
+  const marks = await anna.$$eval(`.alert[data-id="${newest}"] .text mark`, (m) => m.map((x) => x.textContent));
+  assert.ok(marks.length > 0);
+  const text = await anna.$eval(`.alert[data-id="${newest}"] .text`, (t) => t.textContent);
+  for (const mark of marks) assert.ok(text.includes(mark));
+});
+
+test('a claim in one console shows in the other, with who is on what', async () => {
+  const { anna, bert } = pages;
+  const id = (await rows(anna))[0];
+  await anna.click(`.alert[data-id="${id}"] button[data-op="claim"]`);
+  await waitState(bert, id, 'claimed/anna');
+  await waitState(anna, id, 'claimed/anna');
+  assert.match(await bert.$eval('#who', (w) => w.textContent), /anna: 1 claimed/);
+  // bert cannot take it: the page says who has it.
+  await bert.click(`.alert[data-id="${id}"] button[data-op="claim"]`);
+  await bert.waitForFunction(() => !document.querySelector('#toast').hidden);
+  assert.match(await bert.$eval('#toast', (t) => t.textContent), /claimed by anna/);
+  assert.equal(await rowState(bert, id), 'claimed/anna');
+});
+
+test('keyboard triage: move, claim, acknowledge, note; never while typing; can be turned off', async () => {
+  const { bert, anna } = pages;
+  // Filters are kept in the URL.
+  await bert.select('#f-state', 'new');
+  assert.match(bert.url(), /state=new/);
+  await bert.select('#f-state', '');
+  assert.doesNotMatch(bert.url(), /state=/);
+  await bert.evaluate(() => document.activeElement.blur());
+  // j down to the first alert nobody holds.
+  let id;
+  for (let i = 0; i < 20 && !id; ++i) {
+    await bert.keyboard.press('j');
+    const [active, state] = await bert.$eval('.alert.active', (r) => [r.dataset.id, r.dataset.state]);
+    if (state === 'new') id = active;
+  }
+  assert.ok(id, 'no new alert to triage');
+  await bert.keyboard.press('c');
+  await waitState(bert, id, 'claimed/bert');
+  await bert.keyboard.press('a');
+  await waitState(anna, id, 'acknowledged/bert');
+  await bert.keyboard.press('n');
+  await bert.waitForSelector('.alert.active textarea');
+  await bert.keyboard.type('called the victim, car reported');
+  await bert.keyboard.press('Enter');
+  await anna.waitForFunction((i) => document.querySelector(`.alert[data-id="${i}"] .history`).textContent.includes('called the victim, car reported'), {}, id);
+  // Typing "c", "a" and "r" into the note did nothing else.
+  assert.equal(await rowState(anna, id), 'acknowledged/bert');
+  // ? opens the help, Escape closes it.
+  await bert.keyboard.press('?');
+  assert.equal(await bert.$eval('#help', (d) => d.open), true);
+  await bert.keyboard.press('Escape');
+  assert.equal(await bert.$eval('#help', (d) => d.open), false);
+  // Off: keys do nothing.
+  await bert.click('#keys');
+  const active = await bert.$eval('.alert.active', (r) => r.dataset.id);
+  await bert.evaluate(() => document.activeElement.blur());
+  await bert.keyboard.press('j');
+  assert.equal(await bert.$eval('.alert.active', (r) => r.dataset.id), active);
+  await bert.click('#keys');
+  await bert.evaluate(() => document.activeElement.blur());
+});
+
+test('bulk: resolve a selection at once', async () => {
+  const { anna, bert } = pages;
+  await anna.waitForFunction(() => document.querySelectorAll('#list > .alert[data-state="new"]').length >= 2, { timeout: 20000 });
+  const chosen = await anna.$$eval('#list > .alert[data-state="new"]', (r) => r.slice(0, 2).map((x) => x.dataset.id));
+  for (const id of chosen) await anna.click(`.alert[data-id="${id}"] input.select`);
+  assert.equal(await anna.$eval('#bulk-count', (b) => b.textContent), '2 selected');
+  await anna.click('[data-bulk="resolve"]');
+  for (const id of chosen) await waitState(bert, id, 'resolved/anna');
+  await anna.waitForFunction(() => document.querySelector('#bulk').hidden); // done: deselected
+});
+
+test('the console answers only to its own address, with its security headers', async () => {
+  const port = consoles.anna;
+  const get = (headers, method = 'GET', body = '') => new Promise((done, fail) => {
+    // A connection per request: the console closes the refused ones.
+    const request = http.request({ host: '127.0.0.1', port, path: method === 'GET' ? '/' : '/api/action', method, headers, agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => done(response));
+    });
+    request.on('error', fail);
+    request.end(body);
+  });
+  const own = `127.0.0.1:${port}`;
+  const ok = await get({ Host: own });
+  assert.equal(ok.statusCode, 200);
+  assert.match(ok.headers['content-security-policy'], /default-src 'none'; script-src 'self'/);
+  assert.equal(ok.headers['cache-control'], 'no-store');
+  assert.equal(ok.headers['referrer-policy'], 'no-referrer');
+  assert.equal(ok.headers['x-frame-options'], 'DENY');
+  // DNS rebinding: a page of another name that resolves to 127.0.0.1.
+  assert.equal((await get({ Host: `evil.example:${port}` })).statusCode, 403);
+  // A cross-site form or fetch.
+  const json = { Host: own, 'Content-Type': 'application/json' };
+  assert.equal((await get({ ...json, Origin: 'http://evil.example' }, 'POST', '{}')).statusCode, 403);
+  assert.equal((await get({ Host: own, 'Content-Type': 'text/plain' }, 'POST', '{}')).statusCode, 400);
+});
+
+test('a reloaded page misses nothing and keeps every state', async () => {
+  const { bert } = pages;
+  const shown = await bert.$$eval('#list > .alert', (r) => r.map((x) => `${x.dataset.id}:${x.dataset.state}:${x.dataset.owner}`));
+  await bert.reload();
+  await bert.waitForSelector('body[data-ready="1"]');
+  await bert.waitForFunction((n) => document.querySelectorAll('#list > .alert').length >= n, {}, shown.length);
+  const reloaded = await bert.$$eval('#list > .alert', (r) => r.map((x) => `${x.dataset.id}:${x.dataset.state}:${x.dataset.owner}`));
+  for (const row of shown) assert.ok(reloaded.includes(row), `${row} lost in the reload`);
+  if (shots) {
+    mkdirSync(shots, { recursive: true });
+    await pages.anna.screenshot({ path: join(shots, 'console.png') });
+    await pages.bert.goto(`http://127.0.0.1:${consoles.bert}/?state=open&mine=1`);
+    await pages.bert.waitForSelector('body[data-ready="1"]');
+    await pages.bert.waitForFunction(() => document.querySelectorAll('#list > .alert:not([hidden])').length > 0);
+    await pages.bert.screenshot({ path: join(shots, 'console-mine.png') });
+    await pages.bert.keyboard.press('?');
+    await pages.bert.screenshot({ path: join(shots, 'console-help.png') });
+    await pages.bert.keyboard.press('?');
+  }
+});
+
+test('reopened, then escalated: the alert reaches the other stream in the page', async () => {
+  const { anna, bert } = pages;
+  const id = await anna.$$eval('#list > .alert[data-state="resolved"]',
+    (r) => r.find((x) => !x.querySelector('.streams').textContent.includes('recherche')).dataset.id);
+  await anna.click(`.alert[data-id="${id}"] button[data-op="reopen"]`);
+  await waitState(bert, id, 'new/');
+  await anna.click(`.alert[data-id="${id}"] button[data-op="escalate"]`);
+  await anna.type(`.alert[data-id="${id}"] input[name="to"]`, 'recherche');
+  await anna.type(`.alert[data-id="${id}"] input[name="note"]`, 'same car as last week');
+  await anna.keyboard.press('Enter');
+  await waitState(bert, id, 'escalated/');
+  await bert.waitForFunction((i) => document.querySelector(`.alert[data-id="${i}"] .streams`).textContent.includes('recherche'), {}, id);
+});
+
+test('the page warns when the daemon is gone; nothing left 127.0.0.1; no errors', async () => {
+  const { anna } = pages;
+  daemon.kill('SIGTERM');
+  await anna.waitForFunction(() => !document.querySelector('#warning').hidden, { timeout: 15000 });
+  assert.match(await anna.$eval('#warning', (w) => w.textContent), /unreachable/);
+  assert.equal(await anna.$eval('#status', (s) => s.dataset.state), 'down');
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the real-browser tests of `wijkwacht console` (console.test.mjs) with
+# Debian's Chromium and puppeteer-core@24 from npm, installed into
+# BUILD/browser-node on first use (tests only: nothing of this runs in
+# wijkwacht). Usage: tests/browser/run.sh BUILD_DIR [SCREENSHOT_DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: run.sh BUILD_DIR [SCREENSHOT_DIR]}" && pwd)
+node_dir=$build/browser-node
+if [ ! -d "$node_dir/node_modules/puppeteer-core" ]; then
+    mkdir -p "$node_dir"
+    # puppeteer-core never downloads a browser; pinned to 24 (25 needs Node 22).
+    npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error puppeteer-core@24 >&2
+fi
+export WIJKWACHT_BUILD=$build PUPPETEER_HOME=$node_dir
+if [ -n "${2:-}" ]; then export SCREENSHOTS=$2; fi
+exec node --test --test-reporter=spec "$here/console.test.mjs"
