@@ -7,90 +7,16 @@
 // SCREENSHOTS=DIR also saves the main views there (docs/console/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { Setting, root } from './harness.mjs';
 
-const require = createRequire(process.env.PUPPETEER_HOME ? join(process.env.PUPPETEER_HOME, 'x.js') : import.meta.url);
-const puppeteer = require('puppeteer-core');
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const build = resolve(process.env.WIJKWACHT_BUILD || join(root, 'build'));
-const wijkwacht = join(build, 'cli/wijkwacht');
-const wijkwachtd = join(build, 'daemon/wijkwachtd');
-const feed = join(build, 'tests/wijkwacht-demo-feed');
 const shots = process.env.SCREENSHOTS ? resolve(process.env.SCREENSHOTS) : null;
-
-const dir = mkdtempSync(join(tmpdir(), 'wijkwacht-browser-'));
-const children = [];
-let browser;
-let daemon;
-const consoles = {};
+const setting = new Setting();
 const pages = {};
-const problems = []; // console errors, page errors, requests off loopback
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-function start(name, argv) {
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  child.log = '';
-  child.stdout.on('data', (d) => { child.log += d; });
-  child.stderr.on('data', (d) => { child.log += d; });
-  child.name = name;
-  children.push(child);
-  return child;
-}
-
-// Resolves when `child` has written `text`.
-function written(child, text, ms = 15000) {
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${child.name}: no "${text}" within ${ms} ms:\n${child.log}`)), ms);
-    const check = () => {
-      if (!child.log.includes(text)) return;
-      clearTimeout(timer);
-      child.stdout.off('data', check);
-      child.stderr.off('data', check);
-      done();
-    };
-    child.stdout.on('data', check);
-    child.stderr.on('data', check);
-    check();
-  });
-}
-
-function keygen(name) {
-  const r = spawnSync(wijkwacht, ['keygen', join(dir, 'keys'), name]);
-  assert.equal(r.status, 0, r.stderr.toString());
-}
-
-async function openConsole(name, port) {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  const origin = `http://127.0.0.1:${port}`;
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${name} console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`${name} page error: ${e.message}`));
-  page.on('request', (r) => {
-    if (new URL(r.url()).origin !== origin) problems.push(`${name} requested ${r.url()}`);
-  });
-  await page.goto(origin + '/');
-  await page.waitForSelector('body[data-ready="1"]');
-  return page;
-}
+let consoles;
+let daemon;
 
 const rows = (page) => page.$$eval('#list > .alert', (list) => list.map((r) => r.dataset.id));
 const rowState = (page, id) => page.$eval(`.alert[data-id="${id}"]`, (r) => `${r.dataset.state}/${r.dataset.owner}`);
@@ -99,68 +25,15 @@ const waitState = (page, id, state, timeout = 5000) => page.waitForFunction(
   { timeout }, id, state);
 
 before(async () => {
-  for (const name of ['server', 'anna', 'bert']) keygen(name);
-  mkdirSync(join(dir, 'authorized.d'));
-  for (const name of ['anna', 'bert']) copyFileSync(join(dir, 'keys', `${name}.key`), join(dir, 'authorized.d', `${name}.key`));
-  const feedPort = await freePort();
-  const publish = await freePort();
-  writeFileSync(join(dir, 'w.toml'), `
-[daemon]
-state_dir = "state"
-rules = ["${join(root, 'rules/packs')}"]
-[publish]
-endpoint = "tcp://127.0.0.1:${publish}"
-replay_endpoint = "tcp://127.0.0.1:${await freePort()}"
-workflow_endpoint = "tcp://127.0.0.1:${await freePort()}"
-heartbeat = "500ms"
-server_secret_key = "keys/server.key_secret"
-authorized_keys = "authorized.d"
-[[source]]
-name = "wijk-centrum"
-type = "feed"
-url = "http://127.0.0.1:${feedPort}/wijk-centrum.xml"
-interval = "1s"
-tags = { region = "centrum" }
-[[source]]
-name = "wijk-noord"
-type = "feed"
-url = "http://127.0.0.1:${feedPort}/wijk-noord.xml"
-interval = "1s"
-tags = { region = "noord" }
-[[stream]]
-name = "centrum"
-match_tags = { region = "centrum" }
-[[stream]]
-name = "recherche"
-categories = ["footage.*"]
-`);
-  const f = start('feed', [feed, '--posts', join(root, 'deploy/examples/demo-posts.jsonl'), '--port', String(feedPort), '--batch', '2', '--every', '1500ms']);
-  await written(f, 'demo feed:');
-  daemon = start('wijkwachtd', [wijkwachtd, '--config', join(dir, 'w.toml'), '--log-level', 'info']);
-  await written(daemon, 'source(s) running');
-  for (const name of ['anna', 'bert']) {
-    const port = await freePort();
-    const c = start(`console-${name}`, [wijkwacht, 'console', '--config', join(dir, 'w.toml'), '--listen', `127.0.0.1:${port}`,
-      '--server-key', join(dir, 'keys/server.key'), '--key', join(dir, 'keys', `${name}.key_secret`), '--silence', '2000',
-      'all', 'centrum', 'recherche']);
-    await written(c, 'wijkwacht console: http://');
-    consoles[name] = port;
-  }
-  browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM || '/usr/lib/chromium/chromium-headless-shell',
-    headless: 'shell',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
-  for (const name of ['anna', 'bert']) pages[name] = await openConsole(name, consoles[name]);
+  await setting.startDaemon({ staff: ['anna', 'bert'], posts: join(root, 'deploy/examples/demo-posts.jsonl') });
+  daemon = setting.daemon;
+  for (const name of ['anna', 'bert']) await setting.startConsole(name, ['all', 'centrum', 'recherche']);
+  consoles = setting.consoles;
+  await setting.launch();
+  for (const name of ['anna', 'bert']) pages[name] = await setting.open(name);
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((d) => c.once('exit', d)) : null)));
-  if (process.exitCode) for (const c of children) console.error(`--- ${c.name}\n${c.log}`);
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => setting.stop(process.exitCode));
 
 test('a new alert appears in both consoles within a second of each other', async () => {
   const { anna, bert } = pages;
@@ -311,5 +184,5 @@ test('the page warns when the daemon is gone; nothing left 127.0.0.1; no errors'
   await anna.waitForFunction(() => !document.querySelector('#warning').hidden, { timeout: 15000 });
   assert.match(await anna.$eval('#warning', (w) => w.textContent), /unreachable/);
   assert.equal(await anna.$eval('#status', (s) => s.dataset.state), 'down');
-  assert.deepEqual(problems, []);
+  assert.deepEqual(setting.problems, []);
 });
