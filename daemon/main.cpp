@@ -24,6 +24,10 @@ void print_summary(const Config& config, const RuleSet& rules) {
     fmt::print("  state_dir  {}\n", config.daemon.state_dir.string());
     fmt::print("  publish    {} (heartbeat {}), replay {}\n", config.publish.endpoint,
                format_duration(config.publish.heartbeat), config.publish.replay_endpoint);
+    fmt::print("  workflow   {} (claims expire after {})\n", config.publish.workflow_endpoint,
+               config.publish.claim_timeout.count() == 0
+                   ? std::string("never")
+                   : format_duration(config.publish.claim_timeout));
     fmt::print("  sources    {}\n", config.sources.size());
     for (const auto& s : config.sources) {
         std::string target;

@@ -328,3 +328,31 @@ query = '~stelen -$advice'
     CHECK(r.status == 0);
     CHECK(r.output.find("1 rule(s), 1 enabled, 2 vocabulary(ies): OK") != std::string::npos);
 }
+
+TEST_CASE("every subcommand has --help; the team's commands and the console say how to use them") {
+    TempDir dir;
+    auto r = run_tool(dir, {"--help"});
+    CHECK(r.status == 0);
+    for (const auto* command : {"tail", "replay", "claim", "release", "ack", "resolve", "reopen",
+                                "escalate", "note", "console", "rules", "poll", "keygen"}) {
+        CAPTURE(command);
+        CHECK(r.output.find(std::string("  ") + command) != std::string::npos);
+        const auto help = run_tool(dir, {command, "--help"});
+        CHECK(help.status == 0);
+        CHECK(help.output.find("Usage:") != std::string::npos);
+    }
+    CHECK(run_tool(dir, {"claim", "--help"}).output.find("--force") != std::string::npos);
+    r = run_tool(dir, {"escalate", "abcdef"});
+    CHECK(r.status == 2);
+    CHECK(r.output.find("--to is required") != std::string::npos);
+    r = run_tool(dir, {"note", "abcdef"});
+    CHECK(r.status == 2);
+    CHECK(r.output.find("--note is required") != std::string::npos);
+    // The console acts with the member's key: never reachable from elsewhere.
+    r = run_tool(dir, {"console", "--listen", "0.0.0.0:8765"});
+    CHECK(r.status == 2);
+    CHECK(r.output.find("the console serves loopback only") != std::string::npos);
+    r = run_tool(dir, {"console", "--listen", "nowhere"});
+    CHECK(r.status == 2);
+    CHECK(r.output.find("expected an IP address and a port") != std::string::npos);
+}

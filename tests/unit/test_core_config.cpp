@@ -219,6 +219,30 @@ TEST_CASE("the replay endpoint follows the publish endpoint unless configured") 
                       "w.toml:2: publish.replay_endpoint: \"tcp://0.0.0.0:7751\" is not loopback"));
 }
 
+TEST_CASE("the workflow endpoint is two ports on, and claims expire after 30 minutes by default") {
+    const auto workflow = [](std::string_view publish) {
+        return parse_config(fmt::format("[publish]\nendpoint = \"{}\"\n", publish), "c.toml")
+            .publish.workflow_endpoint;
+    };
+    CHECK(workflow("tcp://127.0.0.1:9000") == "tcp://127.0.0.1:9002");
+    CHECK(workflow("tcp://127.0.0.1:65534") == "tcp://127.0.0.1:65534"); // no port left: as given
+    CHECK(workflow("ipc:///run/wijkwacht/pub") == "ipc:///run/wijkwacht/pub.workflow");
+    CHECK(parse_config("", "c.toml").publish.claim_timeout == 30min);
+    CHECK(parse_config("[publish]\nclaim_timeout = \"0s\"\n", "c.toml").publish.claim_timeout ==
+          0s);
+    CHECK(parse_config("[publish]\nclaim_timeout = \"2h\"\n", "c.toml").publish.claim_timeout ==
+          2h);
+    CHECK(has_problem("[publish]\nclaim_timeout = \"500ms\"\n",
+                      "w.toml:2: publish.claim_timeout: must be at least 1s"));
+    CHECK(has_problem("[publish]\nworkflow_endpoint = \"tcp://0.0.0.0:7752\"\n",
+                      "w.toml:2: publish.workflow_endpoint: \"tcp://0.0.0.0:7752\" is not "
+                      "loopback"));
+    // A non-loopback publish endpoint makes the derived ones non-loopback too.
+    CHECK(has_problem("[publish]\nendpoint = \"tcp://192.0.2.1:7750\"\n",
+                      "w.toml:2: publish.workflow_endpoint: \"tcp://192.0.2.1:7752\" is not "
+                      "loopback"));
+}
+
 TEST_CASE("retention is at least an hour") {
     CHECK(has_problem("[daemon]\nretention = \"10m\"\n",
                       "w.toml:2: daemon.retention: must be at least 1h"));
