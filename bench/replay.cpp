@@ -2,7 +2,8 @@
 // Fills a journal with N alerts (as the daemon commits them, in batches of
 // 20), then measures: a subscriber catching up on all of them over a real
 // ROUTER socket in pages of 1,000; the round trip of a small gap fill; and
-// a retention purge of all of them.
+// a retention purge of all of them; and workflow steps (claim, release) on
+// them.
 // Usage: wijkwacht-bench-replay [--alerts N]
 
 #include "daemon/replay.hpp"
@@ -119,6 +120,29 @@ int main(int argc, char** argv) {
         std::sort(times.begin(), times.end());
         fmt::print("gap fill 10 alerts: median {:.0f} µs, p99 {:.0f} µs\n", times[times.size() / 2],
                    times[times.size() * 99 / 100]);
+
+        // The team at work: claims and releases of alerts across the journal,
+        // each one transaction with its update numbered and stored.
+        {
+            std::vector<std::string> ids;
+            sql::Database db(dir / "state.db", sql::Database::Mode::read_only);
+            sql::Statement q(db, "SELECT alert_id FROM alerts ORDER BY seq");
+            while (q.step())
+                ids.push_back(q.text(0));
+            const std::size_t steps = std::min<std::size_t>(2000, ids.size() * 2);
+            start = Clock::now();
+            for (std::size_t i = 0; i < steps; ++i) {
+                WorkflowRequest r;
+                r.op = i % 2 ? "release" : "claim";
+                r.alert = ids[(i / 2) * (ids.size() / (steps / 2 + 1)) % ids.size()];
+                if (!journal.workflow(r, "anna", {"all"}).error.empty())
+                    throw std::runtime_error("workflow step refused");
+            }
+            const double took = since(start);
+            journal.mark_published(journal.unpublished(steps));
+            fmt::print("workflow {} claims and releases: {:.2f} s ({:.0f} µs each)\n", steps, took,
+                       took / static_cast<double>(steps) * 1e6);
+        }
 
         // Retention: everything is old.
         {

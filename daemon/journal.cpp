@@ -65,6 +65,7 @@ constexpr std::string_view k_migrations[] = {
 ALTER TABLE deliveries ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert';
 DROP INDEX deliveries_pending;
 CREATE INDEX deliveries_pending ON deliveries(stream, stream_seq) WHERE published = 0;
+CREATE INDEX deliveries_by_alert ON deliveries(seq);
 CREATE INDEX alerts_by_id ON alerts(alert_id);
 CREATE TABLE alert_state(
     seq INTEGER PRIMARY KEY REFERENCES alerts(seq),
