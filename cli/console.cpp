@@ -378,8 +378,11 @@ private:
             last.resize(amp);
         std::string decoded;
         for (std::size_t i = 0; i < last.size(); ++i) {
-            if (last[i] == '%' && i + 2 < last.size()) {
-                decoded += static_cast<char>(std::stoi(last.substr(i + 1, 2), nullptr, 16));
+            unsigned value = 0;
+            if (last[i] == '%' && i + 2 < last.size() &&
+                std::from_chars(last.data() + i + 1, last.data() + i + 3, value, 16).ptr ==
+                    last.data() + i + 3) {
+                decoded += static_cast<char>(value);
                 i += 2;
             } else {
                 decoded += last[i];
@@ -421,9 +424,15 @@ private:
                 up = m_hub.up;
                 out += fmt::format("event: status\ndata: {}\n\n", hello());
             }
-            for (const auto& entry : m_hub.buffer) {
-                if (entry.index < next)
-                    continue;
+            // Indices are consecutive: start at the first one not yet looked at.
+            const auto& buffer = m_hub.buffer;
+            const std::size_t from =
+                buffer.empty() || next <= buffer.front().index
+                    ? 0
+                    : std::min<std::size_t>(buffer.size(), next - buffer.front().index);
+            for (auto it = buffer.begin() + static_cast<std::ptrdiff_t>(from); it != buffer.end();
+                 ++it) {
+                const auto& entry = *it;
                 next = entry.index + 1;
                 const auto& m = entry.message;
                 auto& have = sent[m.stream];

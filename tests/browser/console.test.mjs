@@ -143,6 +143,47 @@ test('the console answers only to its own address, with its security headers', a
   assert.equal((await get({ Host: own, 'Content-Type': 'text/plain' }, 'POST', '{}')).statusCode, 400);
 });
 
+// The first `count` events of /events as [{id, event, data}], asked with
+// these headers.
+function events(port, headers, count) {
+  return new Promise((done, fail) => {
+    const got = [];
+    const request = http.get({ host: '127.0.0.1', port, path: '/events', headers: { Host: `127.0.0.1:${port}`, ...headers }, agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        text += chunk;
+        let end;
+        while (got.length < count && (end = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, end);
+          text = text.slice(end + 2);
+          const field = (name) => block.split('\n').find((l) => l.startsWith(name + ': '))?.slice(name.length + 2);
+          if (field('event')) got.push({ id: field('id'), event: field('event'), data: field('data') });
+          if (got.length === count) {
+            request.destroy();
+            done(got);
+          }
+        }
+      });
+    });
+    request.on('error', (e) => (got.length === count ? null : fail(e)));
+  });
+}
+
+test('a reconnecting event stream resumes after its Last-Event-ID; a stale one starts over', async () => {
+  const port = consoles.anna;
+  const first = (await events(port, {}, 6)).filter((e) => e.event === 'message');
+  assert.ok(first.length >= 4);
+  // The id is the position in every stream followed.
+  assert.match(first[2].id, /^[0-9a-f]{16}\|all=\d+/);
+  const resumed = await events(port, { 'Last-Event-ID': first[2].id }, 2);
+  assert.equal(resumed[0].event, 'hello');
+  assert.equal(resumed[1].id, first[3].id);
+  assert.equal(resumed[1].data, first[3].data);
+  const stale = await events(port, { 'Last-Event-ID': '0123456789abcdef|all=3' }, 3);
+  assert.deepEqual(stale.map((e) => e.event), ['hello', 'reset', 'message']);
+});
+
 test('a reloaded page misses nothing and keeps every state', async () => {
   const { bert } = pages;
   const shown = await bert.$$eval('#list > .alert', (r) => r.map((x) => `${x.dataset.id}:${x.dataset.state}:${x.dataset.owner}`));
