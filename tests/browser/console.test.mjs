@@ -219,11 +219,19 @@ test('reopened, then escalated: the alert reaches the other stream in the page',
   await bert.waitForFunction((i) => document.querySelector(`.alert[data-id="${i}"] .streams`).textContent.includes('recherche'), {}, id);
 });
 
-test('the page warns when the daemon is gone; nothing left 127.0.0.1; no errors', async () => {
+test('the page warns when the daemon is gone, and when it comes back with a new journal', async () => {
   const { anna } = pages;
   daemon.kill('SIGTERM');
   await anna.waitForFunction(() => !document.querySelector('#warning').hidden, { timeout: 15000 });
   assert.match(await anna.$eval('#warning', (w) => w.textContent), /unreachable/);
   assert.equal(await anna.$eval('#status', (s) => s.dataset.state), 'down');
+  // Back with its state wiped: a new epoch, the list starts over.
+  await new Promise((done) => (daemon.exitCode === null ? daemon.once('exit', done) : done()));
+  await setting.restartDaemon({ fresh: true });
+  await anna.waitForFunction(() => document.querySelector('#warning').textContent.includes('journal was reset'), { timeout: 15000 });
+  await anna.waitForFunction(() => document.querySelector('#status').dataset.state === 'live', { timeout: 15000 });
+});
+
+test('nothing left 127.0.0.1 and no page had an error', () => {
   assert.deepEqual(setting.problems, []);
 });

@@ -104,6 +104,12 @@ categories = ["footage.*"]
 `);
     const f = this.start('feed', [feed, '--posts', posts, '--port', String(feedPort), '--batch', String(batch), '--every', every]);
     await written(f, 'demo feed:');
+    await this.restartDaemon({});
+  }
+
+  // Starts the daemon (again); `fresh`: with its state directory wiped.
+  async restartDaemon({ fresh = false }) {
+    if (fresh) rmSync(join(this.dir, 'state'), { recursive: true, force: true });
     this.daemon = this.start('wijkwachtd', [wijkwachtd, '--config', this.config, '--log-level', 'info']);
     await written(this.daemon, 'source(s) running');
   }
