@@ -61,7 +61,7 @@ HttpOptions http_options(const Config& config) {
 App::App(Config config, RuleSet rules, AppOptions options)
     : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
       m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_purge(m_io),
-      m_claims(m_io), m_zmq(1), m_curve(load_server_key(m_config.publish)),
+      m_claims(m_io), m_status(m_io), m_zmq(1), m_curve(load_server_key(m_config.publish)),
       m_zap(zap_handler(m_zmq, m_config.publish)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
       m_http(m_io, http_options(m_config)), m_path(m_config, m_rules, m_journal, m_publisher),
@@ -73,6 +73,7 @@ App::App(Config config, RuleSet rules, AppOptions options)
           [this](auto source, auto state, auto reason) { ops_event(source, state, reason); },
           LiveOptions{m_config.daemon.user_agent, m_config.daemon.allow_plain_http}) {
     m_started_at = unix_now();
+    m_path.on_published([this] { status_changed(); });
     if (!m_options.once && !m_config.metrics.listen.empty())
         m_metrics = std::make_unique<MetricsServer>(
             m_io, m_config.metrics.listen, [this] { return render_metrics(); },
@@ -343,18 +344,44 @@ void App::stop(std::string_view why) {
     m_watchdog.cancel();
     m_purge.cancel();
     m_claims.cancel();
+    m_status.cancel();
     m_signals.cancel();
     if (m_metrics)
         m_metrics->stop();
 }
 
+// What `systemctl status` shows, kept true: sources and how many fail, the
+// alerts of the last hour and the newest one, the rules.
 void App::notify_status() {
-    sd_notifyf(0, "STATUS=%zu source(s), %zu rule(s), %llu alert(s) published",
-               m_config.sources.size(), m_rules.enabled_count(),
-               static_cast<unsigned long long>(m_path.published()));
+    std::string alerts = "alerts unknown";
+    try {
+        const auto recent = m_journal.recent(std::chrono::hours(1));
+        alerts = recent.newest_seq == 0 ? "no alert yet"
+                                        : fmt::format("{} alert(s) in the last hour, newest #{}",
+                                                      recent.alerts, recent.newest_seq);
+    } catch (const std::exception& e) {
+        log::error("daemon", "status: {}", e.what());
+    }
+    const std::string status =
+        fmt::format("STATUS={} source(s), {} failing; {}; {} rule(s)", m_config.sources.size(),
+                    m_scheduler.failing() + m_live.failing(), alerts, m_rules.enabled_count());
+    sd_notify(0, status.c_str());
+}
+
+void App::status_changed() {
+    if (m_status_due || m_stopping)
+        return;
+    m_status_due = true;
+    m_status.expires_after(1s);
+    m_status.async_wait([this](const boost::system::error_code& ec) {
+        m_status_due = false;
+        if (!ec)
+            notify_status();
+    });
 }
 
 void App::ops_event(std::string_view source, std::string_view state, std::string_view reason) {
+    status_changed();
     rapidjson::StringBuffer buffer;
     JsonWriter out(buffer);
     out.StartObject();

@@ -59,6 +59,7 @@ private:
     void reload();
     void stop(std::string_view why);
     void notify_status();
+    void status_changed();
     void ops_event(std::string_view source, std::string_view state, std::string_view reason);
     std::string render_metrics();
     MetricsServer::Health health() const;
@@ -72,6 +73,8 @@ private:
     boost::asio::steady_timer m_watchdog;
     boost::asio::steady_timer m_purge;
     boost::asio::steady_timer m_claims; // stale claims go back to new
+    boost::asio::steady_timer m_status; // STATUS= at most once a second
+    bool m_status_due = false;
     zmq::context_t m_zmq;
     std::optional<CurveCertificate> m_curve; // the server's keys, when CURVE is on
     std::unique_ptr<ZapHandler> m_zap;       // bound before any CURVE socket

@@ -470,6 +470,24 @@ std::size_t Journal::expire_claims(std::chrono::seconds timeout) {
     return expired.size();
 }
 
+Journal::Recent Journal::recent(std::chrono::seconds window) {
+    // flagged_at is RFC 3339 UTC throughout, so it compares as text; alerts
+    // are numbered in the order they are flagged.
+    const std::string since = format_rfc3339(
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) -
+        window);
+    sql::Statement q(m_db, "SELECT seq, flagged_at FROM alerts ORDER BY seq DESC");
+    Recent recent;
+    while (q.step()) {
+        if (recent.newest_seq == 0)
+            recent.newest_seq = q.integer(0);
+        if (q.text(1) < since)
+            break;
+        ++recent.alerts;
+    }
+    return recent;
+}
+
 std::map<std::string, std::int64_t> Journal::stream_heads() {
     sql::Statement q(m_db, "SELECT name, last_seq FROM streams");
     std::map<std::string, std::int64_t> out;

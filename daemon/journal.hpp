@@ -101,6 +101,14 @@ public:
     // The newest stream_seq of every stream that has one.
     std::map<std::string, std::int64_t> stream_heads();
 
+    // Alerts flagged in the last `window`, and the newest alert's seq (0:
+    // none). Reads back from the newest alert only as far as the window.
+    struct Recent {
+        std::size_t alerts = 0;
+        std::int64_t newest_seq = 0;
+    };
+    Recent recent(std::chrono::seconds window);
+
     // In one transaction: finds the alert `request` names, decides whether
     // `actor` may do it (escalations only to one of `streams` that does
     // not carry it yet), and journals the transition with an alert_update

@@ -34,17 +34,21 @@ std::optional<RoutedAlert> PostPath::flag(const Post& post) const {
 }
 
 void PostPath::publish_pending() {
+    bool any = false;
     while (true) {
         auto batch = m_journal.unpublished(1000);
         if (batch.empty())
-            return;
+            break;
+        any = true;
         for (const auto& delivery : batch)
             if (m_publisher.send(delivery.stream, delivery.body))
                 ++m_published;
         m_journal.mark_published(batch);
         if (batch.size() < 1000)
-            return;
+            break;
     }
+    if (any && m_on_published)
+        m_on_published();
 }
 
 } // namespace wijkwacht

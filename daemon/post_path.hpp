@@ -11,6 +11,7 @@
 #include <wijkwacht/rules.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,8 @@ public:
     void publish_pending();
 
     std::uint64_t published() const { return m_published; }
+    // Called after something was published (the daemon's status line).
+    void on_published(std::function<void()> callback) { m_on_published = std::move(callback); }
 
 private:
     std::optional<RoutedAlert> flag(const Post& post) const;
@@ -57,6 +60,7 @@ private:
     Journal& m_journal;
     Publisher& m_publisher;
     std::uint64_t m_published = 0;
+    std::function<void()> m_on_published;
 };
 
 } // namespace wijkwacht

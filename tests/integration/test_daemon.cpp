@@ -383,3 +383,20 @@ TEST_CASE("SIGHUP reloads; a bad new config is rejected and the old one keeps ru
     daemon->signal(SIGTERM);
     CHECK(daemon->wait(10s) == 0);
 }
+
+TEST_CASE("the status line tells the truth: failing sources, alerts of the last hour, recovery") {
+    Fixture f;
+    NotifySocket notify(f.dir.path() / "notify.sock");
+    auto daemon = f.start_daemon(notify);
+    REQUIRE(notify.wait_for("READY=1", k_wait));
+    CHECK(notify.wait_for("STATUS=3 source(s), 0 failing; no alert yet; 1 rule(s)", k_wait));
+    // A burglary, and two sources break at the same moment.
+    f.burglary = true;
+    CHECK(notify.wait_for("STATUS=3 source(s), 2 failing; 1 alert(s) in the last hour, newest #1",
+                          k_wait));
+    f.healed = true;
+    CHECK(notify.wait_for("STATUS=3 source(s), 0 failing; 1 alert(s) in the last hour, newest #1",
+                          k_wait));
+    daemon->signal(SIGTERM);
+    CHECK(daemon->wait(k_wait) == 0);
+}
