@@ -2,6 +2,7 @@
 
 #include "core/json_util.hpp"
 #include "core/url.hpp"
+#include "daemon/audit.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
@@ -29,14 +30,15 @@ std::set<std::string> stream_names(const Config& config) {
     return names;
 }
 
-std::unique_ptr<ZapHandler> zap_handler(zmq::context_t& context, const PublishConfig& publish) {
+std::unique_ptr<ZapHandler> zap_handler(zmq::context_t& context, const PublishConfig& publish,
+                                        AuditCounters& counters) {
     if (!publish.curve())
         return nullptr;
     auto keys = load_authorized_keys(publish);
     if (keys.empty())
         log::warning("curve", "{} holds no .key file: nobody can subscribe yet",
                      publish.authorized_keys->string());
-    return std::make_unique<ZapHandler>(context, std::move(keys));
+    return std::make_unique<ZapHandler>(context, std::move(keys), counters);
 }
 
 // Often enough that nothing lingers much past the retention.
@@ -62,7 +64,7 @@ App::App(Config config, RuleSet rules, AppOptions options)
     : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
       m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_purge(m_io),
       m_claims(m_io), m_status(m_io), m_zmq(1), m_curve(load_server_key(m_config.publish)),
-      m_zap(zap_handler(m_zmq, m_config.publish)), m_journal(m_config.daemon.state_dir),
+      m_zap(zap_handler(m_zmq, m_config.publish, m_audited)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
       m_http(m_io, http_options(m_config)), m_path(m_config, m_rules, m_journal, m_publisher),
       m_scheduler(
@@ -81,7 +83,7 @@ App::App(Config config, RuleSet rules, AppOptions options)
     if (!m_options.once)
         m_replay = std::make_unique<ReplayServer>(
             m_zmq, m_config.publish.replay_endpoint, m_config.daemon.state_dir, m_journal.epoch(),
-            stream_names(m_config), m_curve ? &*m_curve : nullptr);
+            stream_names(m_config), m_curve ? &*m_curve : nullptr, &m_audited);
     if (!m_options.once)
         m_workflow = std::make_unique<WorkflowServer>(
             m_zmq, m_io, m_config.publish.workflow_endpoint, m_curve ? &*m_curve : nullptr,
@@ -190,19 +192,24 @@ std::string App::workflow(const std::string& key_name, std::string_view text) {
     if (!m_curve)
         actor = request->as.empty() ? "local" : request->as;
     const auto result = m_journal.workflow(*request, actor, stream_names(m_config));
-    if (!result.error.empty()) {
-        ++m_workflow_requests["refused"];
-        log::info("workflow", "refused {} of {} by {}: {}", request->op, result.alert, actor,
-                  result.error);
+    m_audited.count(actor, "workflow");
+    const auto outcome = !result.error.empty() ? "refused"
+                         : result.changed      ? "accepted"
+                                               : "unchanged";
+    ++m_workflow_requests[outcome];
+    // The note's text stays in the journal.
+    audit("workflow", {{"key", actor},
+                       {"op", request->op},
+                       {"alert", result.alert},
+                       {"result", outcome},
+                       {"state", result.now.state},
+                       {"to", request->to},
+                       {"note", request->note.empty() ? "no" : "yes"},
+                       {"force", request->force ? "yes" : "no"}});
+    if (!result.error.empty())
         return workflow_error(result.error, result.found ? &result.now : nullptr);
-    }
-    ++m_workflow_requests[result.changed ? "accepted" : "unchanged"];
-    if (result.changed) {
-        log::notice("workflow", "{} {} {}{}{} (now {})", actor, request->op, result.alert,
-                    request->to.empty() ? "" : " to " + request->to,
-                    request->note.empty() ? "" : " with a note", result.now.state);
+    if (result.changed)
         m_path.publish_pending();
-    }
     return workflow_ok(result.alert, result.now, result.changed);
 }
 
@@ -496,6 +503,12 @@ std::string App::render_metrics() {
     metric("wijkwacht_workflow_claims_expired_total", "counter",
            "Claims that went back to new after publish.claim_timeout.");
     out += fmt::format("wijkwacht_workflow_claims_expired_total {}\n", m_claims_expired);
+    metric("wijkwacht_key_events_total", "counter",
+           "What each staff key did: handshake, replay, workflow (\"-\": no key, without CURVE).");
+    for (const auto& [key, events] : m_audited.snapshot())
+        for (const auto& [event, count] : events)
+            out += fmt::format("wijkwacht_key_events_total{{key=\"{}\",event=\"{}\"}} {}\n",
+                               prometheus_label(key), prometheus_label(event), count);
     metric("wijkwacht_reloads_total", "counter", "SIGHUP reloads by result.");
     out += fmt::format("wijkwacht_reloads_total{{result=\"ok\"}} {}\n", m_reloads_ok);
     out += fmt::format("wijkwacht_reloads_total{{result=\"rejected\"}} {}\n", m_reloads_rejected);

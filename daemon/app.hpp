@@ -77,6 +77,7 @@ private:
     bool m_status_due = false;
     zmq::context_t m_zmq;
     std::optional<CurveCertificate> m_curve; // the server's keys, when CURVE is on
+    AuditCounters m_audited;                 // what each staff key did
     std::unique_ptr<ZapHandler> m_zap;       // bound before any CURVE socket
     Journal m_journal;
     Publisher m_publisher;

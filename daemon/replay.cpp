@@ -47,7 +47,7 @@ std::string end_frame(std::int64_t head, std::string_view epoch, bool truncated)
 
 std::vector<std::string> replay_answer(JournalReader& journal, std::string_view request,
                                        const std::set<std::string>& configured_streams,
-                                       std::string_view epoch) {
+                                       std::string_view epoch, ReplayAsked* asked) {
     rapidjson::Document doc;
     if (request.size() > 4096)
         return {error_frame("request too large (at most 4096 bytes)")};
@@ -83,6 +83,8 @@ std::vector<std::string> replay_answer(JournalReader& journal, std::string_view 
             return {error_frame(fmt::format("unknown request key \"{}\"", key))};
     }
     const std::string name(*stream);
+    if (asked)
+        *asked = {name, after, limit};
     if (!configured_streams.count(name) && !journal.knows(name))
         return {error_frame(fmt::format("unknown stream \"{}\"", name))};
     auto page = journal.replay(name, after, limit, states);
@@ -93,9 +95,11 @@ std::vector<std::string> replay_answer(JournalReader& journal, std::string_view 
 
 ReplayServer::ReplayServer(zmq::context_t& context, const std::string& endpoint,
                            const std::filesystem::path& state_dir, std::string epoch,
-                           std::set<std::string> streams, const CurveCertificate* curve)
+                           std::set<std::string> streams, const CurveCertificate* curve,
+                           AuditCounters* counters)
     : m_socket(context, zmq::socket_type::router), m_endpoint(endpoint), m_journal(state_dir),
-      m_epoch(std::move(epoch)), m_streams(std::move(streams)) {
+      m_epoch(std::move(epoch)), m_curve(curve != nullptr), m_counters(counters),
+      m_streams(std::move(streams)) {
     m_socket.set(zmq::sockopt::linger, 0);
     m_socket.set(zmq::sockopt::sndhwm, 10000);
     m_socket.set(zmq::sockopt::maxmsgsize, std::int64_t{64 * 1024});
@@ -131,14 +135,31 @@ void ReplayServer::answer() {
             const std::lock_guard lock(m_mutex);
             streams = m_streams;
         }
-        reply = replay_answer(m_journal, frames[body].to_string_view(), streams, m_epoch);
+        ReplayAsked asked;
+        reply = replay_answer(m_journal, frames[body].to_string_view(), streams, m_epoch, &asked);
+        // Who asked: the key's name with CURVE; without it nobody knows.
+        std::string key = "-";
+        if (m_curve) {
+            try {
+                key = frames[body].gets("User-Id");
+            } catch (const zmq::error_t&) {
+            }
+        }
+        const bool failed = reply.size() == 1 && reply.front().starts_with("{\"type\":\"error\"");
+        if (m_counters)
+            m_counters->count(key, "replay");
+        audit("replay",
+              {{"key", key},
+               {"stream", asked.stream},
+               {"after", std::to_string(asked.after)},
+               {"limit", std::to_string(asked.limit)},
+               {"result", failed ? "error" : std::to_string(reply.size() - 1) + " sent"}});
     }
     for (std::size_t i = 0; i < body; ++i)
         m_socket.send(frames[i], zmq::send_flags::sndmore);
     for (std::size_t i = 0; i < reply.size(); ++i)
         m_socket.send(zmq::buffer(reply[i]),
                       i + 1 < reply.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
-    log::debug("replay", "answered with {} frame(s)", reply.size());
 }
 
 } // namespace wijkwacht

@@ -6,6 +6,7 @@
 // journal connection: a large replay never delays polling or publishing.
 
 #include "core/curve.hpp"
+#include "daemon/audit.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/socket_thread.hpp"
 
@@ -30,17 +31,26 @@ inline constexpr std::size_t k_replay_max_limit = 1000;
 // updates; with "states":true each alert carries its current state), then
 // {"type":"end","stream_seq":<head>,"epoch":…[,"truncated":true]}; or one
 // {"type":"error","message":…} frame.
+// `asked`, when given, receives what the request asked for (for the audit).
+struct ReplayAsked {
+    std::string stream;
+    std::int64_t after = 0;
+    std::size_t limit = 0;
+};
 std::vector<std::string> replay_answer(JournalReader& journal, std::string_view request,
                                        const std::set<std::string>& configured_streams,
-                                       std::string_view epoch);
+                                       std::string_view epoch, ReplayAsked* asked = nullptr);
 
 class ReplayServer {
 public:
     // Binds `endpoint` (a CURVE server when `curve` is given) and starts
     // serving. Throws Error naming the endpoint.
+    // Each request is audited (by key name with CURVE) and counted in
+    // `counters` when given.
     ReplayServer(zmq::context_t& context, const std::string& endpoint,
                  const std::filesystem::path& state_dir, std::string epoch,
-                 std::set<std::string> streams, const CurveCertificate* curve = nullptr);
+                 std::set<std::string> streams, const CurveCertificate* curve = nullptr,
+                 AuditCounters* counters = nullptr);
     ~ReplayServer();
     ReplayServer(const ReplayServer&) = delete;
     ReplayServer& operator=(const ReplayServer&) = delete;
@@ -57,6 +67,8 @@ private:
     std::string m_endpoint;
     JournalReader m_journal;
     std::string m_epoch;
+    bool m_curve;
+    AuditCounters* m_counters;
     std::mutex m_mutex;
     std::set<std::string> m_streams;
     std::unique_ptr<SocketThread> m_thread; // last: stops first

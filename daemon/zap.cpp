@@ -15,8 +15,9 @@ constexpr auto k_refusal_log_interval = std::chrono::minutes(1);
 constexpr std::size_t k_refusal_log_keys = 1024;
 } // namespace
 
-ZapHandler::ZapHandler(zmq::context_t& context, std::map<std::string, std::string> keys)
-    : m_socket(context, zmq::socket_type::rep), m_keys(std::move(keys)) {
+ZapHandler::ZapHandler(zmq::context_t& context, std::map<std::string, std::string> keys,
+                       AuditCounters& counters)
+    : m_socket(context, zmq::socket_type::rep), m_counters(counters), m_keys(std::move(keys)) {
     m_socket.set(zmq::sockopt::linger, 0);
     try {
         m_socket.bind("inproc://zeromq.zap.01");
@@ -79,7 +80,8 @@ void ZapHandler::answer() {
     }
     if (!name.empty()) {
         ++m_admitted;
-        log::info("curve", "admitted {} ({}) from {}", name, key, address);
+        m_counters.count(name, "handshake");
+        audit("handshake", {{"key", name}, {"public_key", key}, {"address", address}});
         reply("200", "OK", name);
         return;
     }
@@ -98,6 +100,9 @@ void ZapHandler::answer() {
                          ? std::string()
                          : fmt::format("; {} more refusal(s) of it since the last report",
                                        seen.since_logged));
+        audit("refused", {{"public_key", key},
+                          {"address", address},
+                          {"since_last", std::to_string(seen.since_logged)}});
         seen = {now, 0};
     } else {
         ++seen.since_logged;

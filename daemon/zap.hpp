@@ -9,6 +9,7 @@
 // CURVE servers when CURVE is on.
 
 #include "core/curve.hpp"
+#include "daemon/audit.hpp"
 #include "daemon/socket_thread.hpp"
 
 #include <wijkwacht/config.hpp>
@@ -30,7 +31,9 @@ class ZapHandler {
 public:
     // Binds the ZAP endpoint; throws Error if it cannot (the daemon must not
     // then bind CURVE sockets that would admit anyone).
-    ZapHandler(zmq::context_t& context, std::map<std::string, std::string> keys);
+    // Handshakes are audited and counted per key in `counters`.
+    ZapHandler(zmq::context_t& context, std::map<std::string, std::string> keys,
+               AuditCounters& counters);
     ~ZapHandler();
     ZapHandler(const ZapHandler&) = delete;
     ZapHandler& operator=(const ZapHandler&) = delete;
@@ -45,6 +48,7 @@ private:
     void answer();
 
     zmq::socket_t m_socket;
+    AuditCounters& m_counters;
     std::mutex m_mutex;
     std::map<std::string, std::string> m_keys;
     struct Refusals {

@@ -1,6 +1,7 @@
 // Black-box test of metrics.listen: the real wijkwachtd scraped with libcurl
 // on loopback.
 
+#include "tests/integration/run_tool.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 
@@ -121,6 +122,21 @@ TEST_CASE("metrics.listen serves Prometheus metrics and a health check") {
     CHECK(sample(m, "wijkwacht_sources") == 2);
     CHECK(sample(m, R"(wijkwacht_build_info{version="0.1.0"})") == 1);
     CHECK(sample(m, R"(wijkwacht_source_last_success_timestamp_seconds{source="wijk"})") > 1.7e9);
+
+    // What each key did (without CURVE: "-" for replay, the claimed name for
+    // the workflow).
+    const std::string pub = "ipc://" + (dir.path() / "pub.sock").string();
+    const auto replayed =
+        run_tool(dir, {"replay", "--endpoint", pub + ".replay", "--stream", "all", "--json"});
+    REQUIRE(replayed.status == 0);
+    const auto at = replayed.output.find("\"id\":\"");
+    REQUIRE(at != std::string::npos);
+    const std::string id = replayed.output.substr(at + 6, 32);
+    CHECK(run_tool(dir, {"claim", id, "--endpoint", pub, "--as", "anna"}).status == 0);
+    const auto keyed = get(base + "/metrics").body;
+    CHECK(sample(keyed, R"(wijkwacht_key_events_total{key="-",event="replay"})") == 1);
+    CHECK(sample(keyed, R"(wijkwacht_key_events_total{key="anna",event="workflow"})") == 1);
+    CHECK(sample(keyed, R"(wijkwacht_workflow_requests_total{result="accepted"})") == 1);
 
     // An oversized request is cut off; the server carries on.
     {

@@ -129,6 +129,18 @@ TEST_CASE("two staff race for a claim; updates are numbered, escalated, and surv
     CHECK(text_of(*escalated, "note") == "same man as last week");
     CHECK(escalated_all->stream_seq() == alert_seq + 4);
 
+    // Every step is on record by key name; the notes' text is not.
+    CHECK(wait_for_text(d.log,
+                        "[audit] workflow key=" + winner + " op=claim alert=" + id +
+                            " result=accepted state=claimed",
+                        k_wait));
+    CHECK(wait_for_text(
+        d.log, "[audit] workflow key=" + loser + " op=claim alert=" + id + " result=refused",
+        k_wait));
+    CHECK(wait_for_text(d.log, "[audit] workflow key=" + loser + " op=note", k_wait));
+    CHECK(read_text(d.log).find("I know the street") == std::string::npos);
+    CHECK(read_text(d.log).find("same man as last week") == std::string::npos);
+
     // tail shows the history inline, in order, from the journal.
     r = run_tool(d.dir, keyed(loser, {"tail", "--endpoint", d.endpoint, "--replay-endpoint",
                                       d.replay, "--since-seq", "0", "-n", "5", "all"}));
