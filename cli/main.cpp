@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     wijkwacht::cli::add_workflow(app, run);
     wijkwacht::cli::add_console(app, run);
     wijkwacht::cli::add_keygen(app, run);
+    wijkwacht::cli::add_backup(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

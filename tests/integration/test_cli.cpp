@@ -333,8 +333,9 @@ TEST_CASE("every subcommand has --help; the team's commands and the console say 
     TempDir dir;
     auto r = run_tool(dir, {"--help"});
     CHECK(r.status == 0);
-    for (const auto* command : {"tail", "replay", "claim", "release", "ack", "resolve", "reopen",
-                                "escalate", "note", "console", "rules", "poll", "keygen"}) {
+    for (const auto* command :
+         {"tail", "replay", "claim", "release", "ack", "resolve", "reopen", "escalate", "note",
+          "console", "rules", "poll", "keygen", "backup"}) {
         CAPTURE(command);
         CHECK(r.output.find(std::string("  ") + command) != std::string::npos);
         const auto help = run_tool(dir, {command, "--help"});
