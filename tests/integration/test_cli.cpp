@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <sys/stat.h>
 
 using namespace wijkwacht::test;
@@ -356,4 +359,75 @@ TEST_CASE("every subcommand has --help; the team's commands and the console say 
     r = run_tool(dir, {"console", "--listen", "nowhere"});
     CHECK(r.status == 2);
     CHECK(r.output.find("expected an IP address and a port") != std::string::npos);
+}
+
+namespace {
+// Every long option in a --help text (but --help and --version).
+std::set<std::string> long_options(const std::string& help) {
+    std::set<std::string> out;
+    const std::regex option(R"(^\s+(?:-\w,)?--([a-z][a-z0-9-]*))");
+    std::istringstream lines(help);
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::smatch m;
+        if (std::regex_search(line, m, option) && m[1] != "help" && m[1] != "version")
+            out.insert(m[1]);
+    }
+    return out;
+}
+
+// `--some-option` as the man page's source spells it: \-\-some\-option.
+std::string roff(const std::string& option) {
+    std::string out = "\\-\\-";
+    for (const char c : option)
+        out += c == '-' ? std::string("\\-") : std::string(1, c);
+    return out;
+}
+} // namespace
+
+TEST_CASE("the man pages name every command and option --help does") {
+    TempDir dir;
+    const auto page = read_text(std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "man/wijkwacht.1");
+    const std::vector<std::vector<std::string>> commands{{"tail"},
+                                                         {"replay"},
+                                                         {"claim"},
+                                                         {"release"},
+                                                         {"ack"},
+                                                         {"resolve"},
+                                                         {"reopen"},
+                                                         {"escalate"},
+                                                         {"note"},
+                                                         {"console"},
+                                                         {"poll"},
+                                                         {"keygen"},
+                                                         {"backup"},
+                                                         {"rules", "check"},
+                                                         {"rules", "test"},
+                                                         {"rules", "stats"},
+                                                         {"rules", "explain"}};
+    for (const auto& command : commands) {
+        auto args = command;
+        args.push_back("--help");
+        const auto help = run_tool(dir, args);
+        REQUIRE(help.status == 0);
+        const std::string name = command.size() == 1 ? command[0] : command[0] + " " + command[1];
+        CAPTURE(name);
+        // A section heading names it: `.SS "claim, release, …"`, `.SS "tail [STREAM...]"`.
+        CHECK(std::regex_search(page, std::regex("\n\\.SS \"([a-z, ]+, )?" + name + "[ ,\"]")));
+        for (const auto& option : long_options(help.output)) {
+            CAPTURE(option);
+            CHECK(page.find(roff(option)) != std::string::npos);
+        }
+    }
+    const auto daemon_page =
+        read_text(std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "man/wijkwachtd.8");
+    const auto out = dir.path() / "help.txt";
+    Process p({WIJKWACHTD_PATH, "--help"}, {}, out);
+    REQUIRE(p.wait(std::chrono::seconds(10)) == 0);
+    const auto options = long_options(read_text(out));
+    CHECK(options.size() >= 4);
+    for (const auto& option : options) {
+        CAPTURE(option);
+        CHECK(daemon_page.find(roff(option)) != std::string::npos);
+    }
 }

@@ -408,6 +408,8 @@ TEST_CASE("wijkwacht backup copies the journal while the daemon runs; a copy res
     NotifySocket notify(f.dir.path() / "notify.sock");
     auto daemon = f.start_daemon(notify);
     REQUIRE(notify.wait_for("READY=1", k_wait));
+    // Subscribed once a heartbeat arrives; then the burglary.
+    REQUIRE(sub.until([](const Message& m) { return is_heartbeat_of(m, "all"); }));
     f.burglary = true;
     REQUIRE(sub.until([](const Message& m) { return m.type() == "alert"; }));
 

@@ -38,16 +38,24 @@ TEST_CASE("two staff race for a claim; updates are numbered, escalated, and surv
     CurveDaemon d({"alice", "bob"}, "[[stream]]\nname = \"recherche\"\ncategories = "
                                     "[\"footage.*\"]\n");
     d.start();
-    auto sub = std::make_unique<Subscriber>(d.endpoint, d.keys_of("alice"));
-    const auto alert = sub->until([](const Message& m) { return m.type() == "alert"; });
-    REQUIRE(alert);
-    const std::string id = text_of(*alert, "id");
-    const auto alert_seq = alert->stream_seq();
     const auto keyed = [&](const std::string& who, std::vector<std::string> args) {
         const auto keys = d.tool_keys(who);
         args.insert(args.end(), keys.begin(), keys.end());
         return args;
     };
+    // The alert may be out before this subscriber is: a heartbeat says
+    // when the stream holds it, and replay hands it over.
+    auto sub = std::make_unique<Subscriber>(d.endpoint, d.keys_of("alice"));
+    REQUIRE(sub->until([](const Message& m) {
+        return m.type() == "heartbeat" && m.stream == "all" && m.stream_seq() >= 1;
+    }));
+    const auto stored = run_tool(
+        d.dir, keyed("alice", {"replay", "--endpoint", d.replay, "--stream", "all", "--json"}));
+    REQUIRE(stored.status == 0);
+    const auto found = stored.output.find("\"id\":\"");
+    REQUIRE(found != std::string::npos);
+    const std::string id = stored.output.substr(found + 6, 32);
+    const std::int64_t alert_seq = 1;
     const auto as = [&](const std::string& who, std::vector<std::string> args) {
         args.insert(args.end(), {"--workflow-endpoint", d.workflow});
         return keyed(who, args);
