@@ -125,18 +125,6 @@ std::optional<Position> parse_position(std::string_view id, const std::string& e
     return p;
 }
 
-std::string error_json(std::string_view message) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter out(buffer);
-    out.StartObject();
-    write_key(out, "type");
-    write_string(out, "error");
-    write_key(out, "message");
-    write_string(out, message);
-    out.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
 class Console {
 public:
     Console(ConsoleOptions o, std::optional<ClientKeys> keys)
@@ -287,7 +275,7 @@ private:
                 if (request.method() != http::verb::post ||
                     !request[http::field::content_type].starts_with("application/json")) {
                     co_await reply(stream, request, http::status::bad_request, "application/json",
-                                   error_json("POST JSON only"));
+                                   json_error("POST JSON only"));
                 } else {
                     const std::string answer = co_await act(request.body());
                     co_await reply(stream, request, http::status::ok, "application/json", answer);
@@ -324,7 +312,7 @@ private:
     awaitable<std::string> act(std::string body) {
         rapidjson::Document doc;
         if (parse_json(body, doc, 4) || !doc.IsObject() || doc.HasMember("as"))
-            co_return error_json("unreadable request");
+            co_return json_error("unreadable request");
         if (!m_keys) {
             doc.AddMember("as", rapidjson::Value(m_me.c_str(), doc.GetAllocator()),
                           doc.GetAllocator());
@@ -339,9 +327,9 @@ private:
                           std::chrono::milliseconds(m_o.timeout_ms), body);
         co_await asio::post(m_io, use_awaitable);
         if (!answer)
-            co_return error_json(answer.failure().message);
+            co_return json_error(answer.failure().message);
         if (answer->size() != 1)
-            co_return error_json("unreadable reply");
+            co_return json_error("unreadable reply");
         co_return std::move(answer->front());
     }
 

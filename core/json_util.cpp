@@ -82,6 +82,18 @@ const rapidjson::Value* json_array(const rapidjson::Value& parent, const char* n
     return value && value->IsArray() ? value : nullptr;
 }
 
+std::string json_error(std::string_view message) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter out(buffer);
+    out.StartObject();
+    write_key(out, "type");
+    write_string(out, "error");
+    write_key(out, "message");
+    write_string(out, message);
+    out.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
 std::optional<std::int64_t> json_int64(const rapidjson::Value& object, const char* name) {
     const auto* value = member(object, name);
     if (!value || !value->IsInt64())

@@ -57,4 +57,8 @@ inline void write_key(JsonWriter& out, std::string_view key) {
     out.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
 }
 
+// {"type":"error","message":…}: how the daemon's endpoints and the console
+// refuse a request.
+std::string json_error(std::string_view message);
+
 } // namespace wijkwacht

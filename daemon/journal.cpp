@@ -1,7 +1,6 @@
 #include "daemon/journal.hpp"
 
 #include "core/hash.hpp"
-#include "core/json_util.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/json.hpp>
@@ -524,7 +523,7 @@ ReplayPage JournalReader::replay(const std::string& stream, std::int64_t after, 
                 WorkState now;
                 if (!rows.text(2).empty())
                     now = {rows.text(2), rows.text(3), rfc3339_of(rows.integer(4))};
-                body = with_state(std::move(body), now);
+                body = with_state(std::move(body), now, "state_changed_at");
             }
             page.alerts.push_back(std::move(body));
         }
@@ -534,30 +533,6 @@ ReplayPage JournalReader::replay(const std::string& stream, std::int64_t after, 
     }
     m_db.exec("COMMIT");
     return page;
-}
-
-std::string with_state(std::string alert_json, const WorkState& now) {
-    // The stored Alert JSON is the daemon's own: an object, ending in '}'.
-    if (alert_json.empty() || alert_json.back() != '}')
-        return alert_json;
-    rapidjson::StringBuffer buffer;
-    JsonWriter out(buffer);
-    out.StartObject();
-    write_key(out, "state");
-    write_string(out, now.state);
-    if (!now.owner.empty()) {
-        write_key(out, "owner");
-        write_string(out, now.owner);
-    }
-    if (!now.changed_at.empty()) {
-        write_key(out, "state_changed_at");
-        write_string(out, now.changed_at);
-    }
-    out.EndObject();
-    alert_json.pop_back();
-    alert_json += ',';
-    alert_json.append(buffer.GetString() + 1, buffer.GetSize() - 1);
-    return alert_json;
 }
 
 bool JournalReader::knows(const std::string& stream) {

@@ -146,7 +146,7 @@ public:
 
     // Up to `limit` messages (alerts and alert updates) of `stream` with
     // stream_seq > `after`; with `states`, each alert carries where it
-    // stands now (with_state).
+    // stands now ("state", "owner", "state_changed_at": with_state).
     ReplayPage replay(const std::string& stream, std::int64_t after, std::size_t limit,
                       bool states = false);
     // Whether the journal has ever numbered an alert for `stream`.
@@ -155,8 +155,5 @@ public:
 private:
     sql::Database m_db;
 };
-
-// Alert JSON with "state", "owner" and "state_changed_at" added.
-std::string with_state(std::string alert_json, const WorkState& now);
 
 } // namespace wijkwacht

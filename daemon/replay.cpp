@@ -13,18 +13,6 @@ namespace wijkwacht {
 
 namespace {
 
-std::string error_frame(std::string_view message) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter out(buffer);
-    out.StartObject();
-    write_key(out, "type");
-    write_string(out, "error");
-    write_key(out, "message");
-    write_string(out, message);
-    out.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
 std::string end_frame(std::int64_t head, std::string_view epoch, bool truncated) {
     rapidjson::StringBuffer buffer;
     JsonWriter out(buffer);
@@ -50,43 +38,43 @@ std::vector<std::string> replay_answer(JournalReader& journal, std::string_view 
                                        std::string_view epoch, ReplayAsked* asked) {
     rapidjson::Document doc;
     if (request.size() > 4096)
-        return {error_frame("request too large (at most 4096 bytes)")};
+        return {json_error("request too large (at most 4096 bytes)")};
     if (auto error = parse_json(request, doc, 4))
-        return {error_frame("request is not JSON: " + *error)};
+        return {json_error("request is not JSON: " + *error)};
     if (!doc.IsObject())
-        return {error_frame("request must be an object such as {\"stream\":\"all\",\"after\":0}")};
+        return {json_error("request must be an object such as {\"stream\":\"all\",\"after\":0}")};
     const auto stream = json_string(doc, "stream");
     if (!stream || stream->empty())
-        return {error_frame("request needs \"stream\": a stream name")};
+        return {json_error("request needs \"stream\": a stream name")};
     std::int64_t after = 0;
     if (const auto it = doc.FindMember("after"); it != doc.MemberEnd()) {
         if (!it->value.IsInt64() || it->value.GetInt64() < 0)
-            return {error_frame("\"after\" must be a sequence number (0 or more)")};
+            return {json_error("\"after\" must be a sequence number (0 or more)")};
         after = it->value.GetInt64();
     }
     std::size_t limit = k_replay_default_limit;
     if (const auto it = doc.FindMember("limit"); it != doc.MemberEnd()) {
         if (!it->value.IsInt64() || it->value.GetInt64() < 1)
-            return {error_frame("\"limit\" must be 1 or more")};
+            return {json_error("\"limit\" must be 1 or more")};
         limit = static_cast<std::size_t>(
             std::min<std::int64_t>(it->value.GetInt64(), k_replay_max_limit));
     }
     bool states = false;
     if (const auto it = doc.FindMember("states"); it != doc.MemberEnd()) {
         if (!it->value.IsBool())
-            return {error_frame("\"states\" must be true or false")};
+            return {json_error("\"states\" must be true or false")};
         states = it->value.GetBool();
     }
     for (const auto& member : doc.GetObject()) {
         const std::string_view key = as_view(member.name);
         if (key != "stream" && key != "after" && key != "limit" && key != "states")
-            return {error_frame(fmt::format("unknown request key \"{}\"", key))};
+            return {json_error(fmt::format("unknown request key \"{}\"", key))};
     }
     const std::string name(*stream);
     if (asked)
         *asked = {name, after, limit};
     if (!configured_streams.count(name) && !journal.knows(name))
-        return {error_frame(fmt::format("unknown stream \"{}\"", name))};
+        return {json_error(fmt::format("unknown stream \"{}\"", name))};
     auto page = journal.replay(name, after, limit, states);
     auto frames = std::move(page.alerts);
     frames.push_back(end_frame(page.head, epoch, page.truncated));
@@ -128,7 +116,7 @@ void ReplayServer::answer() {
         }
     std::vector<std::string> reply;
     if (frames.size() != body + 1)
-        reply = {error_frame("a request is one frame of JSON")};
+        reply = {json_error("a request is one frame of JSON")};
     else {
         std::set<std::string> streams;
         {

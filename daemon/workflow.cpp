@@ -166,7 +166,7 @@ std::string to_json(const AlertUpdate& u) {
 }
 
 namespace {
-void write_state(JsonWriter& out, const WorkState& now) {
+void write_state(JsonWriter& out, const WorkState& now, std::string_view changed_key) {
     write_key(out, "state");
     write_string(out, now.state);
     if (!now.owner.empty()) {
@@ -174,11 +174,27 @@ void write_state(JsonWriter& out, const WorkState& now) {
         write_string(out, now.owner);
     }
     if (!now.changed_at.empty()) {
-        write_key(out, "changed_at");
+        write_key(out, changed_key);
         write_string(out, now.changed_at);
     }
 }
 } // namespace
+
+std::string with_state(std::string object_json, const WorkState& now,
+                       std::string_view changed_key) {
+    // The daemon's own JSON: an object, ending in '}'.
+    if (object_json.empty() || object_json.back() != '}')
+        return object_json;
+    rapidjson::StringBuffer buffer;
+    JsonWriter out(buffer);
+    out.StartObject();
+    write_state(out, now, changed_key);
+    out.EndObject();
+    object_json.pop_back();
+    object_json += ',';
+    object_json.append(buffer.GetString() + 1, buffer.GetSize() - 1);
+    return object_json;
+}
 
 std::string workflow_ok(std::string_view alert, const WorkState& now, bool changed) {
     rapidjson::StringBuffer buffer;
@@ -188,7 +204,7 @@ std::string workflow_ok(std::string_view alert, const WorkState& now, bool chang
     write_string(out, "ok");
     write_key(out, "alert");
     write_string(out, alert);
-    write_state(out, now);
+    write_state(out, now, "changed_at");
     write_key(out, "changed");
     out.Bool(changed);
     out.EndObject();
@@ -196,17 +212,7 @@ std::string workflow_ok(std::string_view alert, const WorkState& now, bool chang
 }
 
 std::string workflow_error(std::string_view message, const WorkState* now) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter out(buffer);
-    out.StartObject();
-    write_key(out, "type");
-    write_string(out, "error");
-    write_key(out, "message");
-    write_string(out, message);
-    if (now)
-        write_state(out, *now);
-    out.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
+    return now ? with_state(json_error(message), *now) : json_error(message);
 }
 
 WorkflowServer::WorkflowServer(zmq::context_t& context, boost::asio::io_context& io,

@@ -83,6 +83,12 @@ struct AlertUpdate {
 };
 std::string to_json(const AlertUpdate& update);
 
+// `object_json` (a JSON object the daemon wrote) with where an alert stands
+// added: "state", "owner" when someone holds it, and when it changed under
+// `changed_key`.
+std::string with_state(std::string object_json, const WorkState& now,
+                       std::string_view changed_key = "changed_at");
+
 // The reply frames of the workflow endpoint.
 std::string workflow_ok(std::string_view alert, const WorkState& now, bool changed);
 std::string workflow_error(std::string_view message, const WorkState* now = nullptr);
