@@ -1,13 +1,13 @@
 #include "daemon/replay.hpp"
 
 #include "core/json_util.hpp"
+#include "daemon/router_request.hpp"
 #include "daemon/zap.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
 
 #include <fmt/format.h>
-#include <zmq_addon.hpp>
 
 namespace wijkwacht {
 
@@ -103,36 +103,23 @@ void ReplayServer::set_streams(std::set<std::string> streams) {
 }
 
 void ReplayServer::answer() {
-    std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(m_socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
+    auto request = RouterRequest::receive(m_socket);
+    if (!request)
         return;
-    // ROUTER frames: the peer's identity, the envelope up to an empty
-    // delimiter (REQ sends one; a DEALER may not), then the request.
-    std::size_t body = 1;
-    for (std::size_t i = 1; i < frames.size(); ++i)
-        if (frames[i].size() == 0) {
-            body = i + 1;
-            break;
-        }
     std::vector<std::string> reply;
-    if (frames.size() != body + 1)
+    if (!request->one_frame()) {
         reply = {json_error("a request is one frame of JSON")};
-    else {
+    } else {
         std::set<std::string> streams;
         {
             const std::lock_guard lock(m_mutex);
             streams = m_streams;
         }
         ReplayAsked asked;
-        reply = replay_answer(m_journal, frames[body].to_string_view(), streams, m_epoch, &asked);
+        reply = replay_answer(m_journal, request->text(), streams, m_epoch, &asked);
         // Who asked: the key's name with CURVE; without it nobody knows.
-        std::string key = "-";
-        if (m_curve) {
-            try {
-                key = frames[body].gets("User-Id");
-            } catch (const zmq::error_t&) {
-            }
-        }
+        const std::string name = m_curve ? request->key_name() : std::string();
+        const std::string key = name.empty() ? std::string("-") : name;
         const bool failed = reply.size() == 1 && reply.front().starts_with("{\"type\":\"error\"");
         if (m_counters)
             m_counters->count(key, "replay");
@@ -143,11 +130,7 @@ void ReplayServer::answer() {
                {"limit", std::to_string(asked.limit)},
                {"result", failed ? "error" : std::to_string(reply.size() - 1) + " sent"}});
     }
-    for (std::size_t i = 0; i < body; ++i)
-        m_socket.send(frames[i], zmq::send_flags::sndmore);
-    for (std::size_t i = 0; i < reply.size(); ++i)
-        m_socket.send(zmq::buffer(reply[i]),
-                      i + 1 < reply.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    request->reply(m_socket, reply);
 }
 
 } // namespace wijkwacht

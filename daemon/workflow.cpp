@@ -1,13 +1,13 @@
 #include "daemon/workflow.hpp"
 
 #include "core/json_util.hpp"
+#include "daemon/router_request.hpp"
 #include "daemon/zap.hpp"
 
 #include <wijkwacht/log.hpp>
 
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
-#include <zmq_addon.hpp>
 
 #include <array>
 #include <future>
@@ -252,39 +252,20 @@ std::string WorkflowServer::on_loop(const std::string& actor, std::string reques
 }
 
 void WorkflowServer::answer() {
-    std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(m_socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
+    auto request = RouterRequest::receive(m_socket);
+    if (!request)
         return;
-    // ROUTER frames: the peer's identity, the envelope up to an empty
-    // delimiter (REQ sends one; a DEALER may not), then the request.
-    std::size_t body = 1;
-    for (std::size_t i = 1; i < frames.size(); ++i)
-        if (frames[i].size() == 0) {
-            body = i + 1;
-            break;
-        }
     std::string reply;
-    if (frames.size() != body + 1) {
+    if (!request->one_frame()) {
         reply = workflow_error("a request is one frame of JSON");
     } else {
-        // The name the authentication handler gave the key: never one the
-        // client chose.
-        std::string actor;
-        if (m_curve) {
-            try {
-                actor = frames[body].gets("User-Id");
-            } catch (const zmq::error_t&) {
-                // no such property: not admitted by the handler
-            }
-        }
+        const std::string actor = m_curve ? request->key_name() : std::string();
         if (m_curve && actor.empty())
             reply = workflow_error("no key name for this connection");
         else
-            reply = on_loop(actor, frames[body].to_string());
+            reply = on_loop(actor, std::string(request->text()));
     }
-    for (std::size_t i = 0; i < body; ++i)
-        m_socket.send(frames[i], zmq::send_flags::sndmore);
-    m_socket.send(zmq::buffer(reply), zmq::send_flags::none);
+    request->reply(m_socket, {reply});
 }
 
 } // namespace wijkwacht
