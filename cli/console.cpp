@@ -8,12 +8,12 @@
 #include "cli/commands.hpp"
 #include "cli/console_assets.hpp"
 #include "cli/curve_client.hpp"
+#include "cli/daemon_client.hpp"
 #include "cli/follower.hpp"
 #include "cli/request.hpp"
 #include "core/json_util.hpp"
 #include "core/url.hpp"
 
-#include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -32,7 +32,6 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <cstdlib>
 #include <deque>
 #include <list>
 #include <map>
@@ -56,9 +55,7 @@ constexpr auto k_keepalive = std::chrono::seconds(15);
 struct ConsoleOptions {
     std::string listen = "127.0.0.1:8765";
     std::vector<std::string> streams;
-    std::string endpoint = PublishConfig{}.endpoint;
-    std::string replay_endpoint, workflow_endpoint;
-    std::string config;
+    DaemonEndpoints daemon;
     std::string as;
     std::size_t backlog = 500;
     int timeout_ms = 5000;
@@ -162,8 +159,8 @@ public:
         m_port = bound.port();
 
         FollowerOptions f;
-        f.endpoint = m_o.endpoint;
-        f.replay_endpoint = m_o.replay_endpoint;
+        f.endpoint = m_o.daemon.publish;
+        f.replay_endpoint = m_o.daemon.replay;
         f.streams = m_o.streams;
         f.keys = m_keys;
         f.backlog = m_o.backlog;
@@ -202,10 +199,10 @@ public:
             m_io.stop(); // open pages reconnect to the next console
         });
         asio::co_spawn(m_io, accept(), asio::detached);
-        std::fprintf(stderr,
-                     "wijkwacht console: http://%s/ for %s, following %s on %s (Ctrl-C stops)\n",
-                     m_authority.c_str(), m_me.c_str(),
-                     fmt::format("{}", fmt::join(m_o.streams, ", ")).c_str(), m_o.endpoint.c_str());
+        std::fprintf(
+            stderr, "wijkwacht console: http://%s/ for %s, following %s on %s (Ctrl-C stops)\n",
+            m_authority.c_str(), m_me.c_str(),
+            fmt::format("{}", fmt::join(m_o.streams, ", ")).c_str(), m_o.daemon.publish.c_str());
         m_io.run();
         m_pool.join();
         return 0;
@@ -323,7 +320,7 @@ private:
         }
         // The daemon's answer may take a while: not on the io thread.
         co_await asio::post(m_pool, use_awaitable);
-        auto answer = ask(m_context, {m_o.workflow_endpoint, "publish.workflow_endpoint"}, m_keys,
+        auto answer = ask(m_context, {m_o.daemon.workflow, "publish.workflow_endpoint"}, m_keys,
                           std::chrono::milliseconds(m_o.timeout_ms), body);
         co_await asio::post(m_io, use_awaitable);
         if (!answer)
@@ -464,27 +461,11 @@ private:
 };
 
 int run_console(ConsoleOptions o) {
-    if (!o.config.empty()) {
-        const auto config = load_config(o.config);
-        o.endpoint = config.publish.endpoint;
-        if (o.replay_endpoint.empty())
-            o.replay_endpoint = config.publish.replay_endpoint;
-        if (o.workflow_endpoint.empty())
-            o.workflow_endpoint = config.publish.workflow_endpoint;
-    }
-    if (o.replay_endpoint.empty())
-        o.replay_endpoint = default_replay_endpoint(o.endpoint);
-    if (o.workflow_endpoint.empty())
-        o.workflow_endpoint = default_workflow_endpoint(o.endpoint);
+    o.daemon.resolve();
     if (o.streams.empty())
         o.streams = {"all"};
     auto keys = load_client_keys(o.curve);
-    if (keys && !o.as.empty())
-        throw ConfigError({"--as is for daemons without CURVE: with --server-key your key says "
-                           "who you are"});
-    if (!keys && o.as.empty())
-        if (const char* user = std::getenv("USER"); user && *user)
-            o.as = user;
+    o.as = name_without_curve(keys, o.as);
     return Console(std::move(o), std::move(keys)).run();
 }
 
@@ -499,16 +480,8 @@ void add_console(CLI::App& app, Command& run) {
     cmd->add_option("streams", o->streams, "streams to follow (default: all)");
     cmd->add_option("--listen", o->listen, "where the page is served (loopback only)")
         ->capture_default_str();
-    cmd->add_option("-e,--endpoint", o->endpoint, "the daemon's publish endpoint")
-        ->capture_default_str();
-    cmd->add_option("--replay-endpoint", o->replay_endpoint,
-                    "the daemon's replay endpoint (default: the publish port + 1)");
-    cmd->add_option("--workflow-endpoint", o->workflow_endpoint,
-                    "the daemon's workflow endpoint (default: the publish port + 2)");
-    cmd->add_option("-c,--config", o->config, "read the endpoints from this wijkwachtd config");
-    cmd->add_option("--as", o->as,
-                    "who you are, for a daemon without CURVE (default: $USER); with CURVE your "
-                    "key says it");
+    add_endpoint_options(*cmd, o->daemon, true, true);
+    add_as_option(*cmd, o->as);
     cmd->add_option("--backlog", o->backlog, "newest messages per stream shown at start")
         ->capture_default_str();
     cmd->add_option("--timeout", o->timeout_ms, "milliseconds to wait for the daemon's answers")

@@ -2,12 +2,11 @@
 // resume where the last run stopped.
 #include "cli/commands.hpp"
 #include "cli/curve_client.hpp"
+#include "cli/daemon_client.hpp"
 #include "cli/format.hpp"
 #include "cli/replay_client.hpp"
 #include "core/json_util.hpp"
-#include "core/url.hpp"
 
-#include <wijkwacht/config.hpp>
 #include <wijkwacht/json.hpp>
 #include <wijkwacht/time.hpp>
 
@@ -32,9 +31,7 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 
 struct TailOptions {
-    std::string endpoint = "tcp://127.0.0.1:7750";
-    std::string replay_endpoint; // default: derived from endpoint
-    std::string config;
+    DaemonEndpoints daemon;
     std::vector<std::string> streams;
     bool json = false;
     bool color = false;
@@ -118,7 +115,7 @@ class Tail {
 public:
     Tail(TailOptions o, std::optional<ClientKeys> keys)
         : m_o(std::move(o)), m_keys(std::move(keys)), m_socket(m_context, zmq::socket_type::sub),
-          m_replay(m_context, m_o.replay_endpoint, std::chrono::milliseconds(m_o.timeout_ms),
+          m_replay(m_context, m_o.daemon.replay, std::chrono::milliseconds(m_o.timeout_ms),
                    m_keys) {}
 
     int run() {
@@ -129,13 +126,13 @@ public:
             m_socket.set(zmq::sockopt::subscribe, stream);
         // Subscribe first, then replay: what is published meanwhile waits
         // in the socket, and what is shown twice is skipped by number.
-        m_watch.emplace(m_context, m_socket, m_o.endpoint, m_keys.has_value());
-        m_socket.connect(m_o.endpoint);
+        m_watch.emplace(m_context, m_socket, m_o.daemon.publish, m_keys.has_value());
+        m_socket.connect(m_o.daemon.publish);
         if (!m_o.json)
             fmt::print(stderr, "wijkwacht tail: following {} on {} (Ctrl-C stops)\n",
-                       fmt::join(m_o.streams, ", "), m_o.endpoint);
+                       fmt::join(m_o.streams, ", "), m_o.daemon.publish);
         if (m_o.resume) {
-            m_file = resume_file(m_o.endpoint);
+            m_file = resume_file(m_o.daemon.publish);
             m_position = load_position(*m_file);
         }
         if (m_o.since_seq)
@@ -268,14 +265,14 @@ private:
                                "wijkwacht tail: nothing from {} for {} (a running wijkwachtd "
                                "sends heartbeats every few seconds): is it running, and is this "
                                "its publish.endpoint?\n",
-                               m_o.endpoint, format_duration(silence));
+                               m_o.daemon.publish, format_duration(silence));
                     warned = true;
                 }
                 continue;
             }
             heard = Clock::now();
             if (warned) {
-                fmt::print(stderr, "wijkwacht tail: {} is sending again\n", m_o.endpoint);
+                fmt::print(stderr, "wijkwacht tail: {} is sending again\n", m_o.daemon.publish);
                 warned = false;
             }
             std::vector<zmq::message_t> frames;
@@ -348,14 +345,7 @@ private:
 };
 
 int run_tail(TailOptions o) {
-    if (!o.config.empty()) {
-        const auto config = load_config(o.config);
-        o.endpoint = config.publish.endpoint;
-        if (o.replay_endpoint.empty())
-            o.replay_endpoint = config.publish.replay_endpoint;
-    }
-    if (o.replay_endpoint.empty())
-        o.replay_endpoint = default_replay_endpoint(o.endpoint);
+    o.daemon.resolve();
     if (o.streams.empty())
         o.streams = {"all"};
     std::signal(SIGINT, [](int) { g_interrupted = true; });
@@ -370,11 +360,7 @@ void add_tail(CLI::App& app, Command& run) {
     auto o = std::make_shared<TailOptions>();
     auto* cmd = app.add_subcommand("tail", "follow alerts as they are published");
     cmd->add_option("streams", o->streams, "streams to follow (default: all)");
-    cmd->add_option("-e,--endpoint", o->endpoint, "the daemon's publish endpoint")
-        ->capture_default_str();
-    cmd->add_option("--replay-endpoint", o->replay_endpoint,
-                    "the daemon's replay endpoint (default: the publish port + 1)");
-    cmd->add_option("-c,--config", o->config, "read the endpoints from this wijkwachtd config");
+    add_endpoint_options(*cmd, o->daemon, true, false);
     cmd->add_flag("--json", o->json, "print each alert and alert update as one line of JSON");
     cmd->add_flag("--heartbeats", o->heartbeats, "print heartbeats too");
     cmd->add_flag("--resume", o->resume,

@@ -2,15 +2,11 @@
 // workflow (SPEC §5) from the command line. With CURVE the daemon knows who
 // you are from your key; without it (loopback only) --as says it.
 #include "cli/commands.hpp"
+#include "cli/daemon_client.hpp"
 #include "cli/request.hpp"
 #include "core/json_util.hpp"
-#include "core/url.hpp"
-
-#include <wijkwacht/config.hpp>
 
 #include <fmt/format.h>
-
-#include <cstdlib>
 
 namespace wijkwacht::cli {
 
@@ -23,9 +19,7 @@ struct WorkflowOptions {
     std::string to;
     bool force = false;
     std::string as;
-    std::string endpoint = PublishConfig{}.endpoint;
-    std::string workflow_endpoint;
-    std::string config;
+    DaemonEndpoints daemon;
     bool json = false;
     int timeout_ms = 5000;
     CurveFiles curve;
@@ -55,25 +49,14 @@ std::string request_json(const WorkflowOptions& o, const std::string& alert) {
 }
 
 int run_workflow(WorkflowOptions o) {
-    if (!o.config.empty()) {
-        const auto config = load_config(o.config);
-        if (o.workflow_endpoint.empty())
-            o.workflow_endpoint = config.publish.workflow_endpoint;
-    }
-    if (o.workflow_endpoint.empty())
-        o.workflow_endpoint = default_workflow_endpoint(o.endpoint);
+    o.daemon.resolve();
     const auto keys = load_client_keys(o.curve);
-    if (keys && !o.as.empty())
-        throw ConfigError({"--as is for daemons without CURVE: with --server-key your key says "
-                           "who you are"});
-    if (!keys && o.as.empty())
-        if (const char* user = std::getenv("USER"); user && *user)
-            o.as = user;
+    o.as = name_without_curve(keys, o.as);
     const std::string who = "wijkwacht " + o.op;
     zmq::context_t context(1);
     int status = 0;
     for (const auto& alert : o.alerts) {
-        auto reply = ask(context, {o.workflow_endpoint, "publish.workflow_endpoint"}, keys,
+        auto reply = ask(context, {o.daemon.workflow, "publish.workflow_endpoint"}, keys,
                          std::chrono::milliseconds(o.timeout_ms), request_json(o, alert));
         if (!reply) {
             fmt::print(stderr, "{}: {}\n", who, reply.failure().message);
@@ -81,7 +64,7 @@ int run_workflow(WorkflowOptions o) {
         }
         rapidjson::Document doc;
         if (reply->size() != 1 || parse_json(reply->front(), doc, 8) || !doc.IsObject()) {
-            fmt::print(stderr, "{}: {}: unreadable reply\n", who, o.workflow_endpoint);
+            fmt::print(stderr, "{}: {}: unreadable reply\n", who, o.daemon.workflow);
             return 1;
         }
         if (o.json)
@@ -140,16 +123,8 @@ void add_workflow(CLI::App& app, Command& run) {
             cmd->add_option("--to", o->to, "the stream the alerts go to")->required();
         if (op.forceable)
             cmd->add_flag("--force", o->force, "even when someone else holds the alert");
-        cmd->add_option("--as", o->as,
-                        "who you are, for a daemon without CURVE (default: $USER); with CURVE "
-                        "your key says it");
-        cmd->add_option("-e,--endpoint", o->endpoint,
-                        "the daemon's publish endpoint (the workflow endpoint is its port + 2)")
-            ->capture_default_str();
-        cmd->add_option("--workflow-endpoint", o->workflow_endpoint,
-                        "the daemon's workflow endpoint");
-        cmd->add_option("-c,--config", o->config,
-                        "read the workflow endpoint from this wijkwachtd config");
+        add_as_option(*cmd, o->as);
+        add_endpoint_options(*cmd, o->daemon, false, true);
         cmd->add_flag("--json", o->json, "print the daemon's reply as JSON");
         cmd->add_option("--timeout", o->timeout_ms, "milliseconds to wait for the daemon's answer")
             ->check(CLI::PositiveNumber)
