@@ -72,11 +72,13 @@ std::vector<std::string> replay_answer(JournalReader& journal, std::string_view 
     }
     const std::string name(*stream);
     if (asked)
-        *asked = {name, after, limit};
+        *asked = {name, after, limit, std::nullopt};
     if (!configured_streams.count(name) && !journal.knows(name))
         return {json_error(fmt::format("unknown stream \"{}\"", name))};
     auto page = journal.replay(name, after, limit, states);
     auto frames = std::move(page.alerts);
+    if (asked)
+        asked->sent = frames.size();
     frames.push_back(end_frame(page.head, epoch, page.truncated));
     return frames;
 }
@@ -120,15 +122,13 @@ void ReplayServer::answer() {
         // Who asked: the key's name with CURVE; without it nobody knows.
         const std::string name = m_curve ? request->key_name() : std::string();
         const std::string key = name.empty() ? std::string("-") : name;
-        const bool failed = reply.size() == 1 && reply.front().starts_with("{\"type\":\"error\"");
         if (m_counters)
             m_counters->count(key, "replay");
-        audit("replay",
-              {{"key", key},
-               {"stream", asked.stream},
-               {"after", std::to_string(asked.after)},
-               {"limit", std::to_string(asked.limit)},
-               {"result", failed ? "error" : std::to_string(reply.size() - 1) + " sent"}});
+        audit("replay", {{"key", key},
+                         {"stream", asked.stream},
+                         {"after", std::to_string(asked.after)},
+                         {"limit", std::to_string(asked.limit)},
+                         {"result", asked.sent ? std::to_string(*asked.sent) + " sent" : "error"}});
     }
     request->reply(m_socket, reply);
 }

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,11 +32,13 @@ inline constexpr std::size_t k_replay_max_limit = 1000;
 // updates; with "states":true each alert carries its current state), then
 // {"type":"end","stream_seq":<head>,"epoch":…[,"truncated":true]}; or one
 // {"type":"error","message":…} frame.
-// `asked`, when given, receives what the request asked for (for the audit).
+// `asked`, when given, receives what the request asked for and how many
+// messages it got (for the audit).
 struct ReplayAsked {
     std::string stream;
     std::int64_t after = 0;
     std::size_t limit = 0;
+    std::optional<std::size_t> sent; // nullopt: answered with an error
 };
 std::vector<std::string> replay_answer(JournalReader& journal, std::string_view request,
                                        const std::set<std::string>& configured_streams,
