@@ -2,14 +2,15 @@
 # Checks the systemd unit: `systemd-analyze verify` must print nothing (it
 # exits 0 on misspelled directives, see PITFALLS.md) and the offline
 # security exposure must stay at or below 1.5.
-# Usage: check_unit.sh UNIT WIJKWACHTD_BINARY
+# Usage: check_unit.sh UNIT INSTALLED_WIJKWACHTD WIJKWACHTD_BINARY
 set -euo pipefail
 unit=$1
-binary=$2
+installed=$2
+binary=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # verify wants the ExecStart binaries to exist: point them at the build.
-sed "s|/usr/local/sbin/wijkwachtd|$binary|g" "$unit" > "$work/wijkwachtd.service"
+sed "s|$installed|$binary|g" "$unit" > "$work/wijkwachtd.service"
 out=$(systemd-analyze verify --man=no "$work/wijkwachtd.service" 2>&1 || true)
 if [ -n "$out" ]; then
     echo "systemd-analyze verify complained:"

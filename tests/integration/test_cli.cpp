@@ -431,3 +431,130 @@ TEST_CASE("the man pages name every command and option --help does") {
         CHECK(daemon_page.find(roff(option)) != std::string::npos);
     }
 }
+
+namespace {
+// The keys a "(known: a, b, c)" error lists.
+std::vector<std::string> known_keys(const std::string& message) {
+    std::vector<std::string> keys;
+    const auto at = message.find("(known: ");
+    REQUIRE(at != std::string::npos);
+    std::istringstream list(message.substr(at + 8, message.find(')', at) - at - 8));
+    std::string key;
+    while (std::getline(list, key, ','))
+        keys.push_back(key.substr(key.find_first_not_of(' ')));
+    return keys;
+}
+
+// The first line of `output` that contains `marker`.
+std::string line_with(const std::string& output, std::string_view marker) {
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);)
+        if (line.find(marker) != std::string::npos)
+            return line;
+    FAIL("no line with " << marker << " in:\n" << output);
+    return {};
+}
+
+// The text of a page's `.SH NAME` section, up to the next `.SH`.
+std::string man_section(const std::string& page, const std::string& name) {
+    const auto start = page.find("\n.SH " + name + "\n");
+    REQUIRE_MESSAGE(start != std::string::npos, "no section " << name);
+    const auto end = page.find("\n.SH ", start + 1);
+    return page.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// `key` set in bold in a section: `.B key`, `.BR key ", " other`, `\fBkey\fR`.
+bool names_in_bold(const std::string& section, const std::string& key) {
+    const std::regex bold("\n\\.BR? (\"?[^\\n]*[ \"])?" + key + "([ \",]|\n)|\\\\fB" + key +
+                          "\\\\f");
+    return std::regex_search(section, bold);
+}
+} // namespace
+
+TEST_CASE("wijkwacht.toml(5) describes every key the configuration takes") {
+    TempDir dir;
+    const auto page =
+        read_text(std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "man/wijkwacht.toml.5");
+    // An unknown key in every table: the errors list the keys each takes.
+    write_text(dir.path() / "all.toml", R"(zzz = 1
+[daemon]
+zzz = 1
+[publish]
+zzz = 1
+[metrics]
+zzz = 1
+[[source]]
+name = "a"
+type = "feed"
+url = "https://example.org/feed.xml"
+zzz = 1
+[[stream]]
+name = "s"
+zzz = 1
+)");
+    const auto out = dir.path() / "check.txt";
+    Process p({WIJKWACHTD_PATH, "--config", (dir.path() / "all.toml").string(), "--check"}, {},
+              out);
+    REQUIRE(p.wait(std::chrono::seconds(10)) == 2);
+    const auto errors = read_text(out);
+    const std::vector<std::pair<std::string, std::string>> tables{{"daemon.zzz", "[daemon]"},
+                                                                  {"publish.zzz", "[publish]"},
+                                                                  {"metrics.zzz", "[metrics]"},
+                                                                  {"source.zzz", "[[source]]"},
+                                                                  {"stream.zzz", "[[stream]]"}};
+    for (const auto& [marker, table] : tables) {
+        const auto section = man_section(page, table);
+        const auto keys = known_keys(line_with(errors, marker));
+        CHECK(keys.size() >= 1);
+        for (const auto& key : keys) {
+            CAPTURE(table);
+            CAPTURE(key);
+            CHECK(names_in_bold(section, key));
+        }
+    }
+    for (const auto& key : known_keys(line_with(errors, ": zzz: unknown key")))
+        if (key != "source" && key != "stream")
+            CHECK(page.find("\n.SH [" + key + "]\n") != std::string::npos);
+}
+
+TEST_CASE("wijkwacht-rules(5) describes every key, field and severity a rule file takes") {
+    TempDir dir;
+    const auto page =
+        read_text(std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "man/wijkwacht-rules.5");
+    write_text(dir.path() / "rules.toml", R"([[rule]]
+id = "a"
+category = "crime.theft"
+severity = "zz"
+query = 'zork:x'
+zzz = 1
+[[vocabulary]]
+name = "v"
+terms = 'a'
+zzz = 1
+)");
+    const auto r = run_tool(dir, {"rules", "check", (dir.path() / "rules.toml").string()});
+    REQUIRE(r.status == 2);
+    const auto rule = man_section(page, "[[rule]]");
+    for (const auto& key : known_keys(line_with(r.output, "(known: id,")))
+        CHECK_MESSAGE(names_in_bold(rule, key), key);
+    const auto vocabulary = man_section(page, "[[vocabulary]]");
+    for (const auto& key : known_keys(line_with(r.output, "(known: name,")))
+        CHECK_MESSAGE(names_in_bold(vocabulary, key), key);
+    // `unknown field "zork:" (fields: has, from, …)`: each is written `has:…` in the page.
+    const auto fields_line = line_with(r.output, "(fields: ");
+    const auto fields = fields_line.substr(fields_line.find("(fields: ") + 9);
+    std::istringstream list(fields.substr(0, fields.find(')')));
+    const auto language = man_section(page, "QUERY LANGUAGE");
+    int count = 0;
+    for (std::string field; std::getline(list, field, ',');) {
+        field = field.substr(field.find_first_not_of(' '));
+        CHECK_MESSAGE(language.find(field + ":") != std::string::npos, field);
+        ++count;
+    }
+    CHECK(count >= 5);
+    const auto severities = line_with(r.output, "unknown severity");
+    for (const auto* severity : {"info", "low", "medium", "high", "critical"}) {
+        CHECK(severities.find(severity) != std::string::npos);
+        CHECK(names_in_bold(rule, severity));
+    }
+}
