@@ -20,6 +20,9 @@ namespace wijkwacht {
 namespace {
 
 constexpr std::string_view k_ns_atom = "http://www.w3.org/2005/Atom";
+constexpr std::string_view k_ns_atom03 = "http://purl.org/atom/ns#";
+// Stands for Atom's element namespaces: 1.0, 0.3, and none (a bare <feed>).
+constexpr std::string_view k_ns_atom_any = "atom";
 constexpr std::string_view k_ns_media = "http://search.yahoo.com/mrss/";
 constexpr std::string_view k_ns_content = "http://purl.org/rss/1.0/modules/content/";
 constexpr std::string_view k_ns_dc = "http://purl.org/dc/elements/1.1/";
@@ -53,7 +56,10 @@ bool is(const pugi::xml_node& node, std::string_view ns, std::string_view local)
     const std::string_view actual = namespace_of(node);
     if (ns == k_ns_rss)
         return actual.empty() || actual == "http://purl.org/rss/1.0/" ||
-               actual == "http://my.netscape.com/rdf/simple/0.9/";
+               actual == "http://my.netscape.com/rdf/simple/0.9/" ||
+               actual == "http://backend.userland.com/rss2";
+    if (ns == k_ns_atom_any)
+        return actual.empty() || actual == k_ns_atom || actual == k_ns_atom03;
     return actual == ns;
 }
 
@@ -86,21 +92,43 @@ std::string inner_xml(const pugi::xml_node& node) {
     return writer.out;
 }
 
-// Text of an element that may carry HTML: RSS description (escaped HTML
-// or CDATA), Atom text constructs (type="text|html|xhtml").
-HtmlText readable(const pugi::xml_node& node) {
-    if (!node)
-        return {};
-    const std::string_view type = node.attribute("type").value();
-    if (type == "xhtml")
-        return html_to_text(inner_xml(node));
-    if (type == "text")
-        return {collapse_whitespace(sanitize_utf8(node.child_value())), {}, {}};
+HtmlText plain_text(std::string_view text) {
+    return {collapse_whitespace(sanitize_utf8(text)), {}, {}};
+}
+
+// The text (and CDATA) of an element, without its child elements.
+std::string character_data(const pugi::xml_node& node) {
     std::string all;
     for (const auto c : node.children())
         if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata)
             all += c.value();
-    return html_to_text(all);
+    return all;
+}
+
+// Text of an element that may carry HTML: RSS description (escaped HTML or
+// CDATA, or, loosely, markup inline), Atom 1.0 text constructs
+// (type="text|html|xhtml" or a MIME type) and Atom 0.3 content (a MIME type,
+// mode="xml|escaped|base64").
+HtmlText readable(const pugi::xml_node& node) {
+    if (!node)
+        return {};
+    const std::string_view type = node.attribute("type").value();
+    const std::string_view mode = node.attribute("mode").value();
+    const bool plain = type == "text" || type == "text/plain";
+    if (mode == "base64") {
+        const auto decoded = base64_decode(character_data(node));
+        if (!decoded)
+            return {};
+        return plain ? plain_text(*decoded) : html_to_text(*decoded);
+    }
+    if (plain)
+        return plain_text(node.child_value());
+    bool elements = false;
+    for (const auto c : node.children())
+        elements = elements || c.type() == pugi::node_element;
+    if (type == "xhtml" || type == "application/xhtml+xml" || elements)
+        return html_to_text(inner_xml(node));
+    return html_to_text(character_data(node));
 }
 
 // The xml:base in scope, resolved against the feed URL.
@@ -113,6 +141,38 @@ std::string base_of(const pugi::xml_node& node, const std::string& feed_url) {
     for (auto it = bases.rbegin(); it != bases.rend(); ++it)
         base = resolve_url(base, trimmed(*it));
     return base;
+}
+
+// `reference` resolved against `base` when that makes an http(s) address:
+// the only addresses a post links to (no javascript:, data: or file:).
+std::string web_link(const std::string& base, std::string_view reference) {
+    const auto trimmed_reference = trim_ascii_space(reference);
+    if (trimmed_reference.empty())
+        return {};
+    // An absolute address is taken as written (resolving would normalise
+    // %7E to ~); a relative one is resolved.
+    std::string url(trimmed_reference);
+    if (!split_url(url))
+        url = resolve_url(base, trimmed_reference);
+    const auto parts = split_url(url);
+    if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
+        return {};
+    url.replace(0, parts->scheme.size(), parts->scheme); // HTTP:// → http://
+    return url;
+}
+
+// An entry's guid (RSS) or id (Atom) is its address too when the entry
+// has no link: RSS says a guid is a permalink unless isPermaLink="false"
+// (feedparser's guidislink). Only an http(s) URL or a path ("/…", resolved
+// like a link) is taken for one; a bare name or number, or a tag: or urn:
+// id, never is.
+std::string guid_link(const pugi::xml_node& guid, const FeedContext& context) {
+    if (!guid || guid.attribute("isPermaLink").value() == std::string_view("false"))
+        return {};
+    const auto text = text_of(guid);
+    if (!text.starts_with('/') && !split_url(text))
+        return {};
+    return web_link(base_of(guid, context.base()), text);
 }
 
 std::optional<MediaKind> kind_from(std::string_view mime, std::string_view medium) {
@@ -157,7 +217,7 @@ void read_media_rss(const pugi::xml_node& node, const std::string& base, Post& p
     std::string description;
     for (const auto c : node.children()) {
         if (is(c, k_ns_media, "thumbnail") && thumbnail.empty())
-            thumbnail = resolve_url(base, trimmed(c.attribute("url").value()));
+            thumbnail = web_link(base, c.attribute("url").value());
         if (is(c, k_ns_media, "description") && description.empty())
             description = collapse_whitespace(sanitize_utf8(c.child_value()));
     }
@@ -173,7 +233,7 @@ void read_media_rss(const pugi::xml_node& node, const std::string& base, Post& p
         std::string own_description = description;
         if (const auto d = child(c, k_ns_media, "description"))
             own_description = collapse_whitespace(sanitize_utf8(d.child_value()));
-        add_media(post, kind.value_or(MediaKind::link), resolve_url(base, url), thumbnail,
+        add_media(post, kind.value_or(MediaKind::link), web_link(base, url), thumbnail,
                   own_description);
     }
     if (post.media.empty() && !thumbnail.empty())
@@ -185,7 +245,7 @@ void read_media_rss(const pugi::xml_node& node, const std::string& base, Post& p
 std::string identity(std::string guid, const std::string& link, const Post& post,
                      const FeedContext& context) {
     if (!guid.empty()) {
-        if (split_url(guid))
+        if (is_absolute_uri(guid))
             return guid;
         return context.feed_url + "#" + guid;
     }
@@ -194,7 +254,18 @@ std::string identity(std::string guid, const std::string& link, const Post& post
     return context.feed_url + "#sha256:" + sha256_hex(post.text + "\n" + post.created_at, 32);
 }
 
-void finish(Post& post, const std::string& title, HtmlText body, const FeedContext& context) {
+// Where relative addresses inside an entry's content point: the xml:base in
+// scope when the feed sets one, else the entry's own page (content is
+// written for it), else the document.
+std::string content_base(const pugi::xml_node& body, const Post& post, const FeedContext& context) {
+    for (pugi::xml_node n = body; n; n = n.parent())
+        if (n.attribute("xml:base"))
+            return base_of(body, context.base());
+    return post.url.empty() ? context.base() : post.url;
+}
+
+void finish(Post& post, const std::string& title, HtmlText body, const std::string& body_base,
+            const FeedContext& context) {
     const std::string clean_title = html_to_text(title).text;
     std::string text = clean_title;
     if (!body.text.empty() && body.text != clean_title) {
@@ -208,11 +279,9 @@ void finish(Post& post, const std::string& title, HtmlText body, const FeedConte
     }
     post.text = std::move(text);
     for (auto& src : body.images)
-        add_media(post, MediaKind::image,
-                  resolve_url(post.url.empty() ? context.base() : post.url, src));
+        add_media(post, MediaKind::image, web_link(body_base, src));
     for (auto& src : body.videos)
-        add_media(post, MediaKind::video,
-                  resolve_url(post.url.empty() ? context.base() : post.url, src));
+        add_media(post, MediaKind::video, web_link(body_base, src));
     if (post.created_at.empty())
         post.created_at = context.fetched_at;
     post.fetched_at = context.fetched_at;
@@ -226,15 +295,33 @@ Post rss_item(const pugi::xml_node& item, const FeedContext& context,
     post.platform = "feed";
     const std::string base = base_of(item, context.base());
     const std::string title = child(item, k_ns_rss, "title").child_value();
-    const auto link_text = text_of(child(item, k_ns_rss, "link"));
-    post.url = link_text.empty() ? std::string() : resolve_url(base, link_text);
-    std::string guid = text_of(child(item, k_ns_rss, "guid"));
+    // <link>URL</link>; loosely also <link href="URL"/> and
+    // <link rel="enclosure" href="…"/> as in Atom (podcast chapters do).
+    for (const auto c : item.children()) {
+        if (!is(c, k_ns_rss, "link"))
+            continue;
+        const auto href = c.attribute("href");
+        const std::string target = web_link(base, href ? href.value() : c.child_value());
+        const std::string_view rel = c.attribute("rel").value();
+        if ((rel.empty() || rel == "alternate") && post.url.empty())
+            post.url = target;
+        else if (rel == "enclosure")
+            add_media(post, kind_from(c.attribute("type").value(), "").value_or(MediaKind::link),
+                      target);
+    }
+    const auto guid_node = child(item, k_ns_rss, "guid");
+    if (post.url.empty())
+        post.url = guid_link(guid_node, context);
+    std::string guid = text_of(guid_node);
     if (guid.empty())
         guid = trimmed(item.attribute("rdf:about").value());
 
-    HtmlText body = readable(child(item, k_ns_content, "encoded"));
-    if (body.text.empty())
-        body = readable(child(item, k_ns_rss, "description"));
+    auto body_node = child(item, k_ns_content, "encoded");
+    HtmlText body = readable(body_node);
+    if (body.text.empty()) {
+        body_node = child(item, k_ns_rss, "description");
+        body = readable(body_node);
+    }
     if (const auto d = child(item, k_ns_rss, "pubDate"))
         post.created_at = parse_date(d.child_value(), true);
     if (const auto d = child(item, k_ns_dc, "date"); d && post.created_at.empty())
@@ -253,26 +340,33 @@ Post rss_item(const pugi::xml_node& item, const FeedContext& context,
         if (url.empty())
             url = text_of(c); // some feeds put the URL in the element text
         const auto kind = kind_from(c.attribute("type").value(), "");
-        add_media(post, kind.value_or(MediaKind::link), resolve_url(base, url));
+        add_media(post, kind.value_or(MediaKind::link), web_link(base, url));
     }
     read_media_rss(item, base, post);
-    finish(post, title, std::move(body), context);
+    const auto body_base = content_base(body_node, post, context);
+    finish(post, title, std::move(body), body_base, context);
     post.id = identity(std::move(guid), post.url, post, context);
     return post;
 }
 
-std::string atom_link(const pugi::xml_node& entry, const std::string& base, Post* media_into) {
+// An Atom entry's address: its first alternate link (rel absent or
+// "alternate"). A link without href means its text (feedparser reads it so;
+// early Atom 0.3 feeds wrote links so), and a link to nothing is none.
+// Enclosure links go to the post's media.
+std::string atom_link(const pugi::xml_node& entry, const FeedContext& context, Post& post) {
     std::string alternate;
     for (const auto c : entry.children()) {
-        if (local_name(c) != "link" || namespace_of(c) != k_ns_atom)
+        if (!is(c, k_ns_atom_any, "link"))
             continue;
         const std::string_view rel = c.attribute("rel").value();
-        const std::string href = resolve_url(base, trimmed(c.attribute("href").value()));
+        const auto href = c.attribute("href");
+        const std::string target =
+            web_link(base_of(c, context.base()), href ? href.value() : c.child_value());
         if ((rel.empty() || rel == "alternate") && alternate.empty())
-            alternate = href;
-        else if (rel == "enclosure" && media_into)
-            add_media(*media_into,
-                      kind_from(c.attribute("type").value(), "").value_or(MediaKind::link), href);
+            alternate = target;
+        else if (rel == "enclosure")
+            add_media(post, kind_from(c.attribute("type").value(), "").value_or(MediaKind::link),
+                      target);
     }
     return alternate;
 }
@@ -282,23 +376,34 @@ Post atom_entry(const pugi::xml_node& entry, const FeedContext& context,
     Post post;
     post.platform = "feed";
     const std::string base = base_of(entry, context.base());
-    post.url = atom_link(entry, base, &post);
-    const auto title_node = child(entry, k_ns_atom, "title");
+    post.url = atom_link(entry, context, post);
+    const auto id_node = child(entry, k_ns_atom_any, "id");
+    if (post.url.empty())
+        post.url = guid_link(id_node, context);
+    const auto title_node = child(entry, k_ns_atom_any, "title");
     const std::string title = title_node.attribute("type").value() == std::string_view("xhtml")
                                   ? inner_xml(title_node)
                                   : std::string(title_node.child_value());
-    std::string guid = text_of(child(entry, k_ns_atom, "id"));
-    HtmlText body = readable(child(entry, k_ns_atom, "content"));
-    if (body.text.empty())
-        body = readable(child(entry, k_ns_atom, "summary"));
-    if (const auto d = child(entry, k_ns_atom, "published"))
-        post.created_at = parse_date(d.child_value(), false);
-    if (const auto d = child(entry, k_ns_atom, "updated"); d && post.created_at.empty())
-        post.created_at = parse_date(d.child_value(), false);
-    if (const auto author = child(entry, k_ns_atom, "author")) {
+    std::string guid = text_of(id_node);
+    auto body_node = child(entry, k_ns_atom_any, "content");
+    HtmlText body = readable(body_node);
+    if (body.text.empty()) {
+        body_node = child(entry, k_ns_atom_any, "summary");
+        body = readable(body_node);
+    }
+    // Atom 1.0 published/updated; Atom 0.3 issued, created and modified.
+    for (const auto* name : {"published", "issued", "created", "updated", "modified"}) {
+        if (!post.created_at.empty())
+            break;
+        if (const auto d = child(entry, k_ns_atom_any, name))
+            post.created_at = parse_date(d.child_value(), false);
+    }
+    if (const auto author = child(entry, k_ns_atom_any, "author")) {
         post.author.name =
-            collapse_whitespace(sanitize_utf8(child(author, k_ns_atom, "name").child_value()));
-        post.author.url = text_of(child(author, k_ns_atom, "uri"));
+            collapse_whitespace(sanitize_utf8(child(author, k_ns_atom_any, "name").child_value()));
+        post.author.url = text_of(child(author, k_ns_atom_any, "uri"));
+        if (post.author.url.empty()) // Atom 0.3
+            post.author.url = text_of(child(author, k_ns_atom_any, "url"));
     }
     if (post.author.name.empty())
         post.author.name = std::string(feed_title);
@@ -321,9 +426,59 @@ Post atom_entry(const pugi::xml_node& entry, const FeedContext& context,
     } else {
         read_media_rss(entry, base, post);
     }
-    finish(post, title, std::move(body), context);
+    const auto body_base = content_base(body_node, post, context);
+    finish(post, title, std::move(body), body_base, context);
     post.id = identity(std::move(guid), post.url, post, context);
     return post;
+}
+
+// CDF (the Channel Definition Format of 1997) writes its names in upper
+// case; readers match them in any case.
+pugi::xml_attribute cdf_attribute(const pugi::xml_node& node, std::string_view name) {
+    for (const auto a : node.attributes())
+        if (ascii_iequals(a.name(), name))
+            return a;
+    return {};
+}
+
+pugi::xml_node cdf_child(const pugi::xml_node& node, std::string_view name) {
+    for (const auto c : node.children())
+        if (c.type() == pugi::node_element && ascii_iequals(c.name(), name))
+            return c;
+    return {};
+}
+
+// The <ITEM HREF="…"> of a CDF <CHANNEL> and of the channels inside it; a
+// channel's BASE (or xml:base) is where its relative addresses point.
+void cdf_items(const pugi::xml_node& channel, const std::string& parent_base,
+               const FeedContext& context, std::vector<Post>& posts) {
+    std::string base = base_of(channel, parent_base);
+    if (const auto b = cdf_attribute(channel, "base"))
+        base = resolve_url(base, trimmed(b.value()));
+    const std::string channel_title =
+        collapse_whitespace(sanitize_utf8(cdf_child(channel, "title").child_value()));
+    for (const auto c : channel.children()) {
+        if (posts.size() >= k_feed_max_items)
+            return;
+        if (c.type() != pugi::node_element)
+            continue;
+        if (ascii_iequals(c.name(), "channel")) {
+            cdf_items(c, base, context, posts);
+            continue;
+        }
+        if (!ascii_iequals(c.name(), "item"))
+            continue;
+        Post post;
+        post.platform = "feed";
+        post.url = web_link(base, cdf_attribute(c, "href").value());
+        if (const auto lastmod = cdf_attribute(c, "lastmod"))
+            post.created_at = parse_date(lastmod.value(), false);
+        post.author.name = channel_title;
+        finish(post, cdf_child(c, "title").child_value(), readable(cdf_child(c, "abstract")),
+               post.url.empty() ? base : post.url, context);
+        post.id = identity({}, post.url, post, context);
+        posts.push_back(std::move(post));
+    }
 }
 
 std::string line_and_column(std::string_view body, std::ptrdiff_t offset) {
@@ -374,8 +529,7 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
         std::string guid = json_text(item, "id");
         if (const auto id = item.FindMember("id"); id != item.MemberEnd() && id->value.IsNumber())
             guid = std::to_string(id->value.GetInt64()); // 1.0 feeds sometimes use numbers
-        const std::string url = trimmed(json_text(item, "url"));
-        post.url = url.empty() ? std::string() : resolve_url(base, url);
+        post.url = web_link(base, json_text(item, "url"));
         HtmlText body = html_to_text(json_text(item, "content_html"));
         if (body.text.empty())
             body.text = collapse_whitespace(sanitize_utf8(json_text(item, "content_text")));
@@ -388,15 +542,16 @@ Result<std::vector<Post>> parse_json_feed(std::string_view document, const FeedC
         author_of(item, post.author);
         post.lang = json_text(item, "language");
         if (const auto image = json_text(item, "image"); !image.empty())
-            add_media(post, MediaKind::image, resolve_url(base, image));
+            add_media(post, MediaKind::image, web_link(base, image));
         if (const auto* attachments = json_array(item, "attachments"))
             for (const auto& a : attachments->GetArray())
                 if (a.IsObject())
                     add_media(post,
                               kind_from(json_text(a, "mime_type"), "").value_or(MediaKind::link),
-                              resolve_url(base, json_text(a, "url")), {},
+                              web_link(base, json_text(a, "url")), {},
                               collapse_whitespace(json_text(a, "title")));
-        finish(post, json_text(item, "title"), std::move(body), context);
+        finish(post, json_text(item, "title"), std::move(body), post.url.empty() ? base : post.url,
+               context);
         post.id = identity(std::move(guid), post.url, post, context);
         posts.push_back(std::move(post));
     }
@@ -431,22 +586,24 @@ Result<std::vector<Post>> parse_feed(std::string_view body, const FeedContext& c
         const auto channel = child(root, k_ns_rss, "channel");
         const std::string channel_title =
             collapse_whitespace(sanitize_utf8(child(channel, k_ns_rss, "title").child_value()));
-        // RSS 2.0 has items inside <channel>; RSS 1.0 has them beside it.
-        const pugi::xml_node holder = root_name == "rss" ? channel : root;
-        for (const auto c : holder.children()) {
-            if (!is(c, k_ns_rss, "item"))
-                continue;
-            if (posts.size() >= k_feed_max_items)
-                break;
-            posts.push_back(rss_item(c, context, channel_title));
+        // RSS 2.0 has items inside <channel>, RSS 1.0 beside it, and some
+        // RSS 0.9x feeds have no <channel> at all.
+        for (const auto& holder : {channel, root}) {
+            for (const auto c : holder.children()) {
+                if (!is(c, k_ns_rss, "item"))
+                    continue;
+                if (posts.size() >= k_feed_max_items)
+                    break;
+                posts.push_back(rss_item(c, context, channel_title));
+            }
         }
         return posts;
     }
-    if (root_name == "feed" && namespace_of(root) == k_ns_atom) {
+    if (is(root, k_ns_atom_any, "feed")) {
         const std::string feed_title =
-            html_to_text(child(root, k_ns_atom, "title").child_value()).text;
+            html_to_text(child(root, k_ns_atom_any, "title").child_value()).text;
         for (const auto c : root.children()) {
-            if (!is(c, k_ns_atom, "entry"))
+            if (!is(c, k_ns_atom_any, "entry"))
                 continue;
             if (posts.size() >= k_feed_max_items)
                 break;
@@ -454,8 +611,12 @@ Result<std::vector<Post>> parse_feed(std::string_view body, const FeedContext& c
         }
         return posts;
     }
-    return permanent_failure(
-        fmt::format("not an RSS or Atom feed: the root element is <{}>", root ? root.name() : ""));
+    if (ascii_iequals(root_name, "channel") && namespace_of(root).empty()) {
+        cdf_items(root, context.base(), context, posts);
+        return posts;
+    }
+    return permanent_failure(fmt::format("not an RSS, Atom or CDF feed: the root element is <{}>",
+                                         root ? root.name() : ""));
 }
 
 FeedConnector::FeedConnector(SourceConfig source) : m_source(std::move(source)) {}

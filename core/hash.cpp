@@ -39,4 +39,26 @@ std::string random_hex(std::size_t bytes) {
     return to_hex(buffer.data(), buffer.size());
 }
 
+std::optional<std::string> base64_decode(std::string_view text) {
+    std::string compact;
+    compact.reserve(text.size());
+    for (const char c : text)
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            compact += c;
+    if (compact.size() % 4 != 0)
+        return std::nullopt;
+    std::string out(compact.size() / 4 * 3, '\0');
+    // EVP_DecodeBlock checks the alphabet and counts padding as zero bytes.
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(compact.data()),
+                                  static_cast<int>(compact.size()));
+    if (n < 0)
+        return std::nullopt;
+    std::size_t padding = 0;
+    for (auto it = compact.rbegin(); it != compact.rend() && *it == '=' && padding < 2; ++it)
+        ++padding;
+    out.resize(static_cast<std::size_t>(n) - padding);
+    return out;
+}
+
 } // namespace wijkwacht

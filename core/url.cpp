@@ -13,8 +13,12 @@
 
 namespace wijkwacht {
 
+bool is_absolute_uri(std::string_view text) {
+    return boost::urls::parse_absolute_uri(text).has_value();
+}
+
 std::optional<UrlParts> split_url(std::string_view url) {
-    const auto parsed = boost::urls::parse_absolute_uri(url);
+    const auto parsed = boost::urls::parse_uri(url);
     if (!parsed)
         return std::nullopt;
     UrlParts parts;

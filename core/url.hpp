@@ -12,8 +12,12 @@ struct UrlParts {
     std::string host;   // without brackets for IPv6
 };
 
-// Parses an absolute URL; nullopt if it is not one.
+// Parses an absolute URL (a #fragment allowed); nullopt if it is not one.
 std::optional<UrlParts> split_url(std::string_view url);
+
+// RFC 3986's absolute-URI: a scheme and no #fragment. Feed entry ids are
+// kept as they are only when they are one (changing that would change ids).
+bool is_absolute_uri(std::string_view text);
 
 // localhost, 127.0.0.0/8, ::1
 bool is_loopback_host(std::string_view host);
