@@ -113,16 +113,19 @@ void Scheduler::schedule(const std::shared_ptr<Source>& source, std::chrono::mil
 void Scheduler::poll(const std::shared_ptr<Source>& source) {
     if (source->retired)
         return;
-    if (m_in_flight >= k_max_in_flight) {
-        // Many sources due at once (a start, --once): queue rather than
-        // hand libcurl thousands of transfers.
-        m_waiting.push_back(source);
+    HttpRequest request = source->connector->next_request(source->state.cursor);
+    const std::string host = split_url(request.url).value_or(UrlParts{}).host;
+    // Many sources due at once (a start, --once): queue rather than hand
+    // libcurl thousands of transfers. Likewise per host, beyond the
+    // connections libcurl opens to one: a transfer waiting inside libcurl
+    // spends its timeout there, so sources behind a slow one would fail.
+    if (m_in_flight >= k_max_in_flight ||
+        m_host_in_flight[host] >= static_cast<std::size_t>(m_http.options().max_host_connections)) {
+        m_waiting.push_back({source, host});
         return;
     }
-    HttpRequest request = source->connector->next_request(source->state.cursor);
     if (const auto budget = source->connector->budget()) {
         // A token bucket per host: full at start, refilled evenly.
-        const std::string host = split_url(request.url).value_or(UrlParts{}).host;
         const auto now = std::chrono::steady_clock::now();
         auto [it, fresh] = m_budgets.try_emplace(host);
         Bucket& bucket = it->second;
@@ -150,15 +153,25 @@ void Scheduler::poll(const std::shared_ptr<Source>& source) {
         request.headers.emplace_back("If-Modified-Since", source->state.last_modified);
     log::debug(component(source->config.name), "GET {}", log::redact_url(request.url));
     ++m_in_flight;
-    m_http.fetch(std::move(request), [this, source](Result<HttpResponse> result) {
+    ++m_host_in_flight[host];
+    m_http.fetch(std::move(request), [this, source, host](Result<HttpResponse> result) {
         --m_in_flight;
-        while (!m_waiting.empty()) {
-            auto next = std::move(m_waiting.front());
-            m_waiting.pop_front();
-            if (!next->retired) {
-                asio::post(m_io, [this, next] { poll(next); });
+        if (--m_host_in_flight[host] == 0)
+            m_host_in_flight.erase(host);
+        // The first waiting source whose host has a free connection now.
+        for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+            if (it->source->retired) {
+                it = m_waiting.erase(it);
+                continue;
+            }
+            const auto busy = m_host_in_flight.find(it->host);
+            if (busy == m_host_in_flight.end() ||
+                busy->second < static_cast<std::size_t>(m_http.options().max_host_connections)) {
+                asio::post(m_io, [this, next = it->source] { poll(next); });
+                m_waiting.erase(it);
                 break;
             }
+            ++it;
         }
         if (source->retired)
             return;

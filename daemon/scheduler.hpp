@@ -81,7 +81,13 @@ private:
     };
     std::map<std::string, Bucket> m_budgets;
     std::size_t m_in_flight = 0;
-    std::deque<std::shared_ptr<Source>> m_waiting; // due, waiting for a free request slot
+    // Due, waiting for a free request slot: overall, or on their host.
+    struct Waiting {
+        std::shared_ptr<Source> source;
+        std::string host;
+    };
+    std::deque<Waiting> m_waiting;
+    std::map<std::string, std::size_t, std::less<>> m_host_in_flight;
     std::mt19937_64 m_random;
     bool m_once = false;
     std::size_t m_pending_once = 0;

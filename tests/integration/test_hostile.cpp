@@ -211,3 +211,42 @@ TEST_CASE("hostile servers fail their own source only, with a reason and bounded
 #endif
     MESSAGE("daemon peak RSS " << hwm / 1024 << " MiB");
 }
+
+TEST_CASE("sources behind slow ones on the same host get their whole timeout") {
+    // Two sources whose server answers too slowly hold both connections
+    // wijkwacht opens to a host until their 2 s timeout; a third source there
+    // must then be polled with a timeout of its own, not fail having waited.
+    TempDir dir;
+    HttpServer server([&](const Request& r) {
+        if (r.target == "/good.xml")
+            return Reply{
+                200,
+                {},
+                rss("<item><guid>https://g.example/1</guid><title>Inbraak gemeld</title></item>")};
+        // 200 bytes a second: above libcurl's low-speed limit, so only the
+        // overall timeout ends them.
+        Reply reply{200, {}, rss(std::string(4000, ' '))};
+        reply.mode = Reply::Mode::trickle;
+        reply.trickle_interval = 5ms;
+        return reply;
+    });
+    std::string sources;
+    for (const auto* name : {"slow1", "slow2", "good"})
+        sources += fmt::format("[[source]]\nname = \"{}\"\ntype = \"feed\"\nurl = \"{}\"\n\n", name,
+                               server.url(std::string("/") + name + ".xml"));
+    write_burglary_rule(dir.path() / "rules.toml");
+    write_text(dir.path() / "w.toml",
+               fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
+                           "http_timeout = \"2s\"\n[publish]\nendpoint = \"ipc://{}\"\n\n{}",
+                           (dir.path() / "pub.sock").string(), sources));
+    const auto log = dir.path() / "daemon.log";
+    Process daemon({WIJKWACHTD_PATH, "--config", (dir.path() / "w.toml").string(), "--once"}, {},
+                   log);
+    REQUIRE(daemon.wait(30s));
+    const auto text = read_text(log);
+    CAPTURE(text);
+    CHECK(text.find("[source:slow1] poll failed") != std::string::npos);
+    CHECK(text.find("[source:slow2] poll failed") != std::string::npos);
+    CHECK(text.find("[source:good] poll failed") == std::string::npos);
+    CHECK(text.find("[source:good] 1 post(s), 1 new, 1 alert(s)") != std::string::npos);
+}
