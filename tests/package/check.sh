@@ -71,8 +71,9 @@ out=$(systemd-analyze verify --man=no "$work/wijkwachtd.service" 2>&1 || true)
 [ "$install" = --install ] || { echo "package check: OK (not installed: give --install)"; exit 0; }
 
 echo "-- installed"
-if dpkg-query -W -f='${Status}' wijkwacht 2>/dev/null | grep -q installed ||
-    [ -e /var/lib/wijkwacht ] || [ -e /var/lib/private/wijkwacht ]; then
+status=$(dpkg-query -W -f='${Status}' wijkwacht 2>/dev/null || true)
+if [[ $status == *" installed" || $status == *config-files ]] ||
+    [ -e /var/lib/wijkwacht ] || [ -e /var/lib/private/wijkwacht ] || [ -e /etc/wijkwacht ]; then
     echo "package check: OK; install left out: this machine already has wijkwacht or its state"
     exit 0
 fi
