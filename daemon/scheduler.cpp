@@ -110,6 +110,13 @@ void Scheduler::schedule(const std::shared_ptr<Source>& source, std::chrono::mil
     });
 }
 
+bool Scheduler::may_send(const std::string& host) const {
+    const auto busy = m_host_in_flight.find(host);
+    return m_in_flight < k_max_in_flight &&
+           (busy == m_host_in_flight.end() ||
+            busy->second < static_cast<std::size_t>(m_http.options().max_host_connections));
+}
+
 void Scheduler::poll(const std::shared_ptr<Source>& source) {
     if (source->retired)
         return;
@@ -119,8 +126,7 @@ void Scheduler::poll(const std::shared_ptr<Source>& source) {
     // libcurl thousands of transfers. Likewise per host, beyond the
     // connections libcurl opens to one: a transfer waiting inside libcurl
     // spends its timeout there, so sources behind a slow one would fail.
-    if (m_in_flight >= k_max_in_flight ||
-        m_host_in_flight[host] >= static_cast<std::size_t>(m_http.options().max_host_connections)) {
+    if (!may_send(host)) {
         m_waiting.push_back({source, host});
         return;
     }
@@ -164,9 +170,7 @@ void Scheduler::poll(const std::shared_ptr<Source>& source) {
                 it = m_waiting.erase(it);
                 continue;
             }
-            const auto busy = m_host_in_flight.find(it->host);
-            if (busy == m_host_in_flight.end() ||
-                busy->second < static_cast<std::size_t>(m_http.options().max_host_connections)) {
+            if (may_send(it->host)) {
                 asio::post(m_io, [this, next = it->source] { poll(next); });
                 m_waiting.erase(it);
                 break;

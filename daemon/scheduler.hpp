@@ -60,6 +60,10 @@ private:
     struct Source;
     void schedule(const std::shared_ptr<Source>& source, std::chrono::milliseconds delay);
     void poll(const std::shared_ptr<Source>& source);
+    // Whether a request to `host` may be handed to libcurl now: fewer than
+    // k_max_in_flight in all, and fewer to that host than libcurl opens
+    // connections to one.
+    bool may_send(const std::string& host) const;
     void on_response(const std::shared_ptr<Source>& source, Result<HttpResponse> result);
     void succeeded(Source& source);
     void failed(const std::shared_ptr<Source>& source, const Failure& failure);
