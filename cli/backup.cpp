@@ -2,6 +2,7 @@
 // while it runs, with SQLite's online backup API. The journal is in WAL
 // mode, so the copy never blocks the daemon's commits.
 #include "cli/commands.hpp"
+#include "core/sqlite.hpp"
 
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
@@ -24,18 +25,6 @@ struct BackupOptions {
     std::string destination;
 };
 
-using Db = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;
-
-Db open(const std::string& file, int flags) {
-    sqlite3* db = nullptr;
-    const int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
-    Db owned(db, &sqlite3_close);
-    if (rc != SQLITE_OK)
-        throw Error(
-            fmt::format("{}: cannot open: {}", file, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
-    return owned;
-}
-
 int run_backup(const BackupOptions& o) {
     std::filesystem::path dir = o.state_dir;
     if (!o.config.empty())
@@ -53,14 +42,13 @@ int run_backup(const BackupOptions& o) {
     const auto partial = destination.string() + ".partial";
     std::filesystem::remove(partial);
 
-    auto from = open(source, SQLITE_OPEN_READONLY);
+    sql::Database from(source, sql::Database::Mode::read_only);
     {
-        auto to = open(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        sql::Database to(partial);
         ::chmod(partial.c_str(), 0640); // the journal holds flagged posts
-        sqlite3_backup* backup = sqlite3_backup_init(to.get(), "main", from.get(), "main");
+        sqlite3_backup* backup = sqlite3_backup_init(to.handle(), "main", from.handle(), "main");
         if (!backup)
-            throw Error(
-                fmt::format("{}: cannot start the backup: {}", partial, sqlite3_errmsg(to.get())));
+            to.fail("cannot start the backup");
         const bool progress = ::isatty(STDERR_FILENO);
         int rc = SQLITE_OK;
         // A few thousand pages at a time: the daemon's commits go on between.
@@ -82,17 +70,12 @@ int run_backup(const BackupOptions& o) {
         }
     }
     std::filesystem::rename(partial, destination);
-    auto copy = open(destination.string(), SQLITE_OPEN_READONLY);
-    sqlite3_stmt* count = nullptr;
-    sqlite3_prepare_v2(copy.get(),
-                       "SELECT (SELECT count(*) FROM alerts), (SELECT value FROM meta WHERE key = "
-                       "'epoch')",
-                       -1, &count, nullptr);
-    if (count && sqlite3_step(count) == SQLITE_ROW)
-        fmt::print("{}: {} alert(s), epoch {}\n", destination.string(),
-                   sqlite3_column_int64(count, 0),
-                   reinterpret_cast<const char*>(sqlite3_column_text(count, 1)));
-    sqlite3_finalize(count);
+    sql::Database copy(destination, sql::Database::Mode::read_only);
+    sql::Statement count(copy, "SELECT (SELECT count(*) FROM alerts), "
+                               "(SELECT value FROM meta WHERE key = 'epoch')");
+    if (count.step())
+        fmt::print("{}: {} alert(s), epoch {}\n", destination.string(), count.integer(0),
+                   count.text(1));
     return 0;
 }
 

@@ -1,4 +1,4 @@
-#include "daemon/sqlite.hpp"
+#include "core/sqlite.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>

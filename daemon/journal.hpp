@@ -7,7 +7,7 @@
 // together with its source's new cursor and seen ids in one transaction, before it is published;
 // deliveries not yet published are published at start.
 
-#include "daemon/sqlite.hpp"
+#include "core/sqlite.hpp"
 #include "daemon/workflow.hpp"
 
 #include <wijkwacht/post.hpp>
