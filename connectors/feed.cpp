@@ -152,9 +152,11 @@ std::string web_link(const std::string& base, std::string_view reference) {
     // An absolute address is taken as written (resolving would normalise
     // %7E to ~); a relative one is resolved.
     std::string url(trimmed_reference);
-    if (!split_url(url))
+    auto parts = split_url(url);
+    if (!parts) {
         url = resolve_url(base, trimmed_reference);
-    const auto parts = split_url(url);
+        parts = split_url(url);
+    }
     if (!parts || (parts->scheme != "http" && parts->scheme != "https"))
         return {};
     url.replace(0, parts->scheme.size(), parts->scheme); // HTTP:// → http://
