@@ -449,7 +449,9 @@ private:
             const auto word = text.substr(pos, end - pos);
             const auto tokens = tokenize(word);
             const bool wild = word.find('*') != std::string_view::npos;
-            if (wild || word.starts_with('~') || word.starts_with('$')) {
+            // "#wanted" in quotes is the hashtag, as it is without them.
+            if (wild || word.starts_with('~') || word.starts_with('$') || word.starts_with('#') ||
+                word.starts_with('@')) {
                 auto term = make_term(word, lx.column + 1 + pos, false);
                 node->words.push_back(std::move(term->words.front()));
             } else {

@@ -47,6 +47,11 @@ TEST_CASE("RULES.md: the query language table") {
     // `#inbraak`: only the hashtag
     CHECK(fires("#inbraak", "#inbraak"));
     CHECK_FALSE(fires("#inbraak", "inbraak"));
+    // in quotes too, alone or inside a phrase
+    CHECK(fires("\"#wanted\"", "#wanted in Leeds"));
+    CHECK_FALSE(fires("\"#wanted\"", "I wanted to go"));
+    CHECK(fires("\"man #wanted\"", "man #wanted"));
+    CHECK_FALSE(fires("\"man #wanted\"", "man wanted"));
     // `@wijkagent`: only a mention, also @wijkagent@instance.example
     CHECK(fires("@wijkagent", "vraag het @wijkagent"));
     CHECK(fires("@wijkagent", "vraag het @wijkagent@instance.example"));
