@@ -160,6 +160,9 @@ std::optional<DutchStem> dutch_stem(std::string_view infinitive) {
         return std::nullopt;
     std::string base = drop(infinitive, 2);
     const std::size_t n = base.size();
+    // teen, been, steen: nouns whose "-en" is part of the vowel, no verb.
+    if (n < 2 || base.ends_with('e') || syllables(base) == 0)
+        return std::nullopt;
     if (n >= 2 && base[n - 1] == base[n - 2] && is_consonant(base[n - 1])) {
         base.pop_back();
     } else if (n >= 2 && is_consonant(base[n - 1]) && is_vowel(base[n - 2]) && base[n - 2] != 'i' &&
@@ -275,7 +278,7 @@ private:
 
     bool is_verb(const std::string& verb) {
         return m_verbs.contains(verb) ||
-               (verb.size() >= 4 && verb.ends_with("en") && m_dictionaries.knows(verb));
+               (verb.size() >= 4 && verb.ends_with("en") && m_dictionaries.knows(verb) && dutch_stem(verb));
     }
 
     void verb_forms(const std::string& lemma, Forms& trusted, Forms& candidates) {

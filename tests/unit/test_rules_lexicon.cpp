@@ -96,6 +96,14 @@ TEST_CASE("word families: Dutch nouns take plurals and diminutives") {
     CHECK(dief.count("dieven")); // f → v
     CHECK(forms_of("straat").count("straten"));
     CHECK(forms_of("kat").count("katten"));
+    // Nouns in -een are no verbs: no "te"/"tet" for teen, no "bed" for been.
+    const auto teen = forms_of("teen");
+    CHECK(teen.count("tenen"));
+    CHECK_FALSE(teen.count("te"));
+    CHECK_FALSE(teen.count("tet"));
+    const auto been = forms_of("been");
+    CHECK(been.count("benen"));
+    CHECK_FALSE(been.count("bed"));
 }
 
 TEST_CASE("word families: English regular and irregular forms") {
