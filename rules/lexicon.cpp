@@ -277,8 +277,8 @@ private:
     }
 
     bool is_verb(const std::string& verb) {
-        return m_verbs.contains(verb) ||
-               (verb.size() >= 4 && verb.ends_with("en") && m_dictionaries.knows(verb) && dutch_stem(verb));
+        return m_verbs.contains(verb) || (verb.size() >= 4 && verb.ends_with("en") &&
+                                          m_dictionaries.knows(verb) && dutch_stem(verb));
     }
 
     void verb_forms(const std::string& lemma, Forms& trusted, Forms& candidates) {
