@@ -197,6 +197,53 @@ TEST_CASE("keygen writes a CURVE pair in the ZeroMQ certificate format, secret 0
     CHECK(r.status == 2);
 }
 
+namespace {
+
+// A figure from `rules stats --json`: the top-level one, or a language's.
+double stats_figure(const std::string& json, const std::string& name,
+                    const std::string& lang = {}) {
+    const std::string scope = lang.empty() ? std::string("^\\{") : "\"" + lang + "\":\\{";
+    const std::regex re(scope + "[^}]*?\"" + name + "\":([0-9.]+)");
+    std::smatch m;
+    REQUIRE_MESSAGE(std::regex_search(json, m, re), name, " ", lang, " not in ",
+                    json.substr(0, 300));
+    return std::stod(m[1]);
+}
+
+} // namespace
+
+TEST_CASE("rules stats: the default packs keep their measured quality on the labelled posts") {
+    // docs/BENCHMARKS.md reports these figures; a change to the packs or the
+    // engine that lowers them fails here. The floors sit a little below the
+    // figures measured, so a change that only moves one post passes.
+    const auto source = std::filesystem::path(WIJKWACHT_SOURCE_DIR);
+    const auto corpora = source.parent_path() / "shared" / "corpora";
+    if (!std::filesystem::is_directory(corpora)) {
+        MESSAGE("no ../shared/corpora beside the checkout; skipped");
+        return;
+    }
+    TempDir dir;
+    struct Floor {
+        const char* file;
+        double precision, recall, en_precision, en_recall, nl_precision, nl_recall;
+    };
+    for (const Floor& floor : {Floor{"dev.jsonl", 0.91, 0.925, 0.91, 0.92, 0.905, 0.93},
+                               Floor{"holdout.jsonl", 0.83, 0.855, 0.78, 0.81, 0.88, 0.90}}) {
+        CAPTURE(floor.file);
+        const auto r =
+            run_tool(dir, {"rules", "stats", "--json", "--rules",
+                           (source / "rules" / "packs").string(), "--corpus", corpora.string(),
+                           (source / "eval" / "labels" / floor.file).string()});
+        REQUIRE(r.status == 0);
+        CHECK(stats_figure(r.output, "precision") >= floor.precision);
+        CHECK(stats_figure(r.output, "recall") >= floor.recall);
+        CHECK(stats_figure(r.output, "precision", "en") >= floor.en_precision);
+        CHECK(stats_figure(r.output, "recall", "en") >= floor.en_recall);
+        CHECK(stats_figure(r.output, "precision", "nl") >= floor.nl_precision);
+        CHECK(stats_figure(r.output, "recall", "nl") >= floor.nl_recall);
+    }
+}
+
 TEST_CASE("rules stats: precision, recall, category accuracy and the posts it gets wrong") {
     TempDir dir;
     write_text(dir.path() / "rules.toml", std::string(k_rules));
