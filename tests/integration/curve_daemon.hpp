@@ -14,9 +14,11 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,9 +35,38 @@ inline std::string key_in(const std::filesystem::path& file, std::string_view na
     return {};
 }
 
+// Holds the feed's answer while closed, so a test can connect its
+// subscribers before the daemon has anything to publish. Open by default.
+class FeedGate {
+public:
+    void close() {
+        const std::lock_guard lock(m_mutex);
+        m_open = false;
+    }
+    void open() {
+        {
+            const std::lock_guard lock(m_mutex);
+            m_open = true;
+        }
+        m_changed.notify_all();
+    }
+    // Waits while closed, for at most `limit`.
+    void pass(std::chrono::seconds limit) {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait_for(lock, limit, [this] { return m_open; });
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    bool m_open = true;
+};
+
 struct CurveDaemon {
     TempDir dir;
-    HttpServer server{[](const Request&) {
+    std::shared_ptr<FeedGate> gate = std::make_shared<FeedGate>();
+    HttpServer server{[gate = gate](const Request&) {
+        gate->pass(std::chrono::seconds(15));
         return Reply{200,
                      {{"Content-Type", "application/rss+xml"}},
                      "<rss version=\"2.0\"><channel><title>W</title><item><guid>https://w."
@@ -99,6 +130,7 @@ struct CurveDaemon {
     }
 
     ~CurveDaemon() {
+        gate->open();
         if (process)
             stop();
     }

@@ -22,14 +22,21 @@ constexpr auto k_wait = 15s;
 
 TEST_CASE("with CURVE only authorized keys receive alerts; refusals are logged with the key") {
     CurveDaemon d;
+    // The feed answers only once Alice's subscription is live, so the alert
+    // cannot go out before she is there to get it.
+    d.gate->close();
     d.start();
     Subscriber plain(d.endpoint);
     Subscriber mallory(d.endpoint, d.keys_of("mallory"));
     Subscriber alice(d.endpoint, d.keys_of("alice"));
+    REQUIRE(alice.until([](const Message& m) { return m.type() == "heartbeat"; }, k_wait));
+    d.gate->open();
     // Alice gets the alert and heartbeats (and is named in the log)...
-    int heartbeats = 0;
+    int heartbeats = 1;
     bool alert = false;
+    const auto deadline = std::chrono::steady_clock::now() + k_wait;
     while (heartbeats < 3 || !alert) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
         const auto message = alice.next(k_wait);
         REQUIRE(message);
         heartbeats += is_heartbeat(message);

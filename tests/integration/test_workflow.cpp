@@ -123,7 +123,9 @@ TEST_CASE("two staff race for a claim; updates are numbered, escalated, and surv
     CHECK(r.status == 0);
     // Streams are numbered (and published) each on its own: collect all three.
     std::optional<Message> moved, escalated, escalated_all;
+    const auto deadline = std::chrono::steady_clock::now() + k_wait;
     while (!moved || !escalated || !escalated_all) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
         auto m = sub->next(k_wait);
         REQUIRE(m);
         if (m->type() == "alert" && m->stream == "recherche")
