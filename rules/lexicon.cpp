@@ -161,7 +161,7 @@ std::optional<DutchStem> dutch_stem(std::string_view infinitive) {
     std::string base = drop(infinitive, 2);
     const std::size_t n = base.size();
     // teen, been, steen: nouns whose "-en" is part of the vowel, no verb.
-    if (n < 2 || base.ends_with('e') || syllables(base) == 0)
+    if (base.ends_with('e') || syllables(base) == 0)
         return std::nullopt;
     if (n >= 2 && base[n - 1] == base[n - 2] && is_consonant(base[n - 1])) {
         base.pop_back();
