@@ -1,0 +1,146 @@
+// The default packs on posts in the shapes people write them: victims
+// telling what happened to them and asking what to do, and the everyday
+// sentences that share their words. The measured figures on real posts are
+// in docs/BENCHMARKS.md (rules stats, bench/unseen.py); these cases keep
+// what they rest on from silently breaking.
+
+#include <wijkwacht/rules.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace wijkwacht;
+
+namespace {
+
+const RuleSet& packs() {
+    static const RuleSet set =
+        RuleSet::load({std::filesystem::path(WIJKWACHT_SOURCE_DIR) / "rules" / "packs"});
+    return set;
+}
+
+std::set<std::string> categories_of(const std::string& lang, const std::string& text) {
+    Post post;
+    post.source = "test";
+    post.platform = "mastodon";
+    post.id = "1";
+    post.lang = lang;
+    post.text = text;
+    std::set<std::string> out;
+    for (const auto& m : packs().evaluate(post))
+        out.insert(m.category);
+    return out;
+}
+
+struct Case {
+    const char* lang;
+    const char* text;
+    std::vector<const char*> want; // every one of these; empty: no alert at all
+};
+
+void check_cases(const std::vector<Case>& cases) {
+    for (const auto& c : cases) {
+        const auto got = categories_of(c.lang, c.text);
+        std::string got_list;
+        for (const auto& g : got)
+            got_list += g + " ";
+        INFO(c.text, " -> ", got_list);
+        if (c.want.empty())
+            CHECK(got.empty());
+        for (const char* w : c.want)
+            CHECK(got.count(w) == 1);
+    }
+}
+
+} // namespace
+
+TEST_CASE("packs: sexual offences as the person they happened to tells them") {
+    check_cases({
+        {"en", "he groped me on the bus this morning and nobody did anything", {"crime.sexual"}},
+        {"en",
+         "A man kept touching me on the train and followed me when I got off",
+         {"crime.sexual"}},
+        {"en", "guy flashed me at the park near the station", {"crime.sexual"}},
+        {"en", "some creep rubbed himself against me in the crowded metro", {"crime.sexual"}},
+        {"en", "he tried to grab my breasts while I was walking home", {"crime.sexual"}},
+        {"en", "a stranger touched my thigh and stomach very badly", {"crime.sexual"}},
+        {"en",
+         "my boss sexually harassed me for months, what can I do?",
+         {"crime.sexual", "victim.help"}},
+        {"nl", "vanavond werd ik betast in de trein door een man", {"crime.sexual"}},
+        {"nl", "een man greep me vast en probeerde me te zoenen", {"crime.sexual"}},
+        {"nl", "een jongen heeft zich voor mij ontbloot in het park", {"crime.sexual"}},
+        {"nl", "hij kneep in mijn billen bij de kassa", {"crime.sexual"}},
+    });
+}
+
+TEST_CASE("packs: touch, appeal, threaten and shot in their everyday senses are no alert") {
+    check_cases({
+        {"en", "Your story really touched me, thank you for sharing", {}},
+        {"en", "Keep in touch and see you on the bus tomorrow", {}},
+        {"en", "Wildfires threaten homes near Colorado Springs", {}},
+        {"en", "Typhoon threatening to hit the Philippines tonight", {}},
+        {"en", "Please donate to the Red Cross flood appeal to help families", {}},
+        {"en", "Images of the fire front from the helicopter", {}},
+        {"en", "Aerial shot of the passenger train that derailed", {}},
+        {"en", "Quake hits central island, killing at least 4", {}},
+        {"en", "Urgent help needed for typhoon victims, donate now http://example.org", {}},
+        {"en", "Enter our summer sweepstakes! Grand prize: a holiday! http://example.org", {}},
+        {"nl", "De storm bedreigt de oogst in Zeeland", {}},
+        {"nl", "Mijn auto heeft zoveel krassen dat ik hem vies laat", {}},
+    });
+}
+
+TEST_CASE("packs: witness appeals keep their case, charity appeals do not count") {
+    check_cases({
+        {"en", "Can you help? We still need to find these two men.", {"public.witness_appeal"}},
+        {"en",
+         "We're appealing for info after a man was found with head injuries",
+         {"public.witness_appeal"}},
+        {"en",
+         "Officers appeal for any footage of the incident on the high street",
+         {"public.witness_appeal"}},
+        {"en", "Thank you to everyone who donated to our Christmas tree appeal", {}},
+    });
+}
+
+TEST_CASE("packs: victims asking what to do get victim.help with the crime") {
+    check_cases({
+        {"en",
+         "someone stole my phone on the tram, how do I report it?",
+         {"crime.theft", "victim.help"}},
+        {"en", "Where do I report a stolen bike in Amsterdam?", {"crime.theft", "victim.help"}},
+        {"en",
+         "I was assaulted outside a bar on Saturday, do I need to go to the police?",
+         {"crime.violence", "victim.help"}},
+        {"nl",
+         "er is vannacht bij ons ingebroken, hoe doe ik aangifte?",
+         {"crime.burglary", "victim.help"}},
+        {"nl", "ik ben opgelicht via marktplaats, wat nu?", {"crime.fraud", "victim.help"}},
+        {"nl", "Waarom moet ik verplicht met pensioen? Heb je je bureau al opgeruimd", {}},
+    });
+}
+
+TEST_CASE("packs: stalking, taken-over accounts, scam links and damaged cars") {
+    check_cases({
+        {"en", "was catcalled and followed home by two men last night", {"crime.threat"}},
+        {"nl", "ik word al weken gestalkt door mijn ex", {"crime.threat"}},
+        {"nl",
+         "iemand heeft mijn whatsapp overgenomen en vraagt geld aan mijn vrienden",
+         {"crime.cyber"}},
+        {"en", "someone hacked my instagram and is asking my friends for money", {"crime.cyber"}},
+        {"en",
+         "got a text about my parcel, clicked the link and now money is gone from my account",
+         {"crime.fraud"}},
+        {"nl",
+         "sms over een pakketje, op de link geklikt en nu is er geld van mijn rekening weg",
+         {"crime.fraud"}},
+        {"en", "someone keyed my car and slashed the tyres overnight", {"crime.vandalism"}},
+        {"nl", "vannacht zijn bij ons in de straat alle banden lekgestoken", {"crime.vandalism"}},
+    });
+}
