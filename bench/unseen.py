@@ -30,8 +30,8 @@ eval/labels. The script writes a corpus directory and label files, then runs
 `wijkwacht rules stats` on each part and prints the figures. No text is
 written anywhere but the temporary directory.
 
-Usage: bench/unseen.py CRISISLEX_CLONE SAFECITY_CLONE [--build DIR] [--part dev|aside|both]
-       [--keep DIR] [--errors]
+Usage: bench/unseen.py CRISISLEX_CLONE SAFECITY_CLONE [--build DIR] [--rules DIR]
+       [--part dev|aside|both] [--keep DIR] [--errors]
 """
 
 import argparse
@@ -112,6 +112,7 @@ def main():
     ap.add_argument("crisislex")
     ap.add_argument("safecity")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--rules", default=os.path.join(ROOT, "rules", "packs"), help="rule directory (default: the packs)")
     ap.add_argument("--part", choices=["dev", "aside", "both"], default="both")
     ap.add_argument("--keep", help="write the corpus and labels here instead of a temporary directory")
     ap.add_argument("--errors", action="store_true", help="print the posts the packs get wrong (development part only)")
@@ -137,7 +138,7 @@ def main():
                 for line in labels[part]:
                     f.write(json.dumps(line) + "\n")
             cmd = [os.path.join(args.build, "cli", "wijkwacht"), "rules", "stats",
-                   "--rules", os.path.join(ROOT, "rules", "packs"), "--corpus", os.path.join(work, "corpus"), path]
+                   "--rules", args.rules, "--corpus", os.path.join(work, "corpus"), path]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             print(f"== {'development part' if part == 'dev' else 'part set aside'} ({len(labels[part])} texts)")
             shown = out if (args.errors and part == "dev") else out.split("\nfalse positives:")[0]
