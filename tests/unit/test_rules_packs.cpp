@@ -103,57 +103,54 @@ TEST_CASE("packs: a Dutch 'serie' of crimes is no television series") {
     check_cases({
         {"nl", "Vier mannen opgepakt voor serie plofkraken in Duitsland", {"crime.explosion"}},
         {"nl", "Verdachten opgepakt voor serie woninginbraken", {"crime.burglary"}},
+    });
 }
 
 TEST_CASE("packs: witness appeals keep their case, charity appeals do not count") {
-        check_cases({
-            {"en", "Can you help? We still need to find these two men.", {"public.witness_appeal"}},
-            {"en",
-             "We're appealing for info after a man was found with head injuries",
-             {"public.witness_appeal"}},
-            {"en",
-             "Officers appeal for any footage of the incident on the high street",
-             {"public.witness_appeal"}},
-            {"en", "Thank you to everyone who donated to our Christmas tree appeal", {}},
-        });
+    check_cases({
+        {"en", "Can you help? We still need to find these two men.", {"public.witness_appeal"}},
+        {"en",
+         "We're appealing for info after a man was found with head injuries",
+         {"public.witness_appeal"}},
+        {"en",
+         "Officers appeal for any footage of the incident on the high street",
+         {"public.witness_appeal"}},
+        {"en", "Thank you to everyone who donated to our Christmas tree appeal", {}},
+    });
 }
 
 TEST_CASE("packs: victims asking what to do get victim.help with the crime") {
-        check_cases({
-            {"en",
-             "someone stole my phone on the tram, how do I report it?",
-             {"crime.theft", "victim.help"}},
-            {"en", "Where do I report a stolen bike in Amsterdam?", {"crime.theft", "victim.help"}},
-            {"en",
-             "I was assaulted outside a bar on Saturday, do I need to go to the police?",
-             {"crime.violence", "victim.help"}},
-            {"nl",
-             "er is vannacht bij ons ingebroken, hoe doe ik aangifte?",
-             {"crime.burglary", "victim.help"}},
-            {"nl", "ik ben opgelicht via marktplaats, wat nu?", {"crime.fraud", "victim.help"}},
-            {"nl", "Waarom moet ik verplicht met pensioen? Heb je je bureau al opgeruimd", {}},
-        });
+    check_cases({
+        {"en",
+         "someone stole my phone on the tram, how do I report it?",
+         {"crime.theft", "victim.help"}},
+        {"en", "Where do I report a stolen bike in Amsterdam?", {"crime.theft", "victim.help"}},
+        {"en",
+         "I was assaulted outside a bar on Saturday, do I need to go to the police?",
+         {"crime.violence", "victim.help"}},
+        {"nl",
+         "er is vannacht bij ons ingebroken, hoe doe ik aangifte?",
+         {"crime.burglary", "victim.help"}},
+        {"nl", "ik ben opgelicht via marktplaats, wat nu?", {"crime.fraud", "victim.help"}},
+        {"nl", "Waarom moet ik verplicht met pensioen? Heb je je bureau al opgeruimd", {}},
+    });
 }
 
 TEST_CASE("packs: stalking, taken-over accounts, scam links and damaged cars") {
-        check_cases({
-            {"en", "was catcalled and followed home by two men last night", {"crime.threat"}},
-            {"nl", "ik word al weken gestalkt door mijn ex", {"crime.threat"}},
-            {"nl",
-             "iemand heeft mijn whatsapp overgenomen en vraagt geld aan mijn vrienden",
-             {"crime.cyber"}},
-            {"en",
-             "someone hacked my instagram and is asking my friends for money",
-             {"crime.cyber"}},
-            {"en",
-             "got a text about my parcel, clicked the link and now money is gone from my account",
-             {"crime.fraud"}},
-            {"nl",
-             "sms over een pakketje, op de link geklikt en nu is er geld van mijn rekening weg",
-             {"crime.fraud"}},
-            {"en", "someone keyed my car and slashed the tyres overnight", {"crime.vandalism"}},
-            {"nl",
-             "vannacht zijn bij ons in de straat alle banden lekgestoken",
-             {"crime.vandalism"}},
-        });
+    check_cases({
+        {"en", "was catcalled and followed home by two men last night", {"crime.threat"}},
+        {"nl", "ik word al weken gestalkt door mijn ex", {"crime.threat"}},
+        {"nl",
+         "iemand heeft mijn whatsapp overgenomen en vraagt geld aan mijn vrienden",
+         {"crime.cyber"}},
+        {"en", "someone hacked my instagram and is asking my friends for money", {"crime.cyber"}},
+        {"en",
+         "got a text about my parcel, clicked the link and now money is gone from my account",
+         {"crime.fraud"}},
+        {"nl",
+         "sms over een pakketje, op de link geklikt en nu is er geld van mijn rekening weg",
+         {"crime.fraud"}},
+        {"en", "someone keyed my car and slashed the tyres overnight", {"crime.vandalism"}},
+        {"nl", "vannacht zijn bij ons in de straat alle banden lekgestoken", {"crime.vandalism"}},
+    });
 }
