@@ -226,7 +226,7 @@ TEST_CASE("rules stats: the default packs keep their measured quality on the lab
         double precision, recall, en_precision, en_recall, nl_precision, nl_recall;
     };
     for (const Floor& floor : {Floor{"dev.jsonl", 0.91, 0.925, 0.91, 0.92, 0.905, 0.93},
-                               Floor{"holdout.jsonl", 0.83, 0.855, 0.78, 0.81, 0.88, 0.90}}) {
+                               Floor{"holdout.jsonl", 0.835, 0.85, 0.79, 0.80, 0.88, 0.90}}) {
         CAPTURE(floor.file);
         const auto r =
             run_tool(dir, {"rules", "stats", "--json", "--rules",
