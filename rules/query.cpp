@@ -403,8 +403,7 @@ private:
             term.wildcard = Wildcard::suffix;
         else if (star_back)
             term.wildcard = Wildcard::prefix;
-        if ((star_front || star_back) && term.scope != Scope::any)
-            fail(column, fmt::format("\"{}\": wildcards do not combine with '#' or '@'", written));
+        // "#*shooting" is a hashtag that ends in the word: #LAXShooting.
 
         const auto tokens = tokenize(core);
         if (tokens.size() == 0)

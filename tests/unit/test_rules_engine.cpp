@@ -74,6 +74,20 @@ TEST_CASE("hashtags and mentions") {
     CHECK_FALSE(matches("wijkagent", "Tip voor @wijkagent"));
 }
 
+TEST_CASE("wildcards inside a hashtag or mention keep its scope") {
+    CHECK(matches("#*shooting", "Live coverage of #LAXShooting"));
+    CHECK(matches("#*shooting", "#shooting near the school"));
+    CHECK_FALSE(matches("#*shooting", "the LAX shooting"));
+    CHECK_FALSE(matches("#*shooting", "troubleshooting the printer"));
+    CHECK(matches("#schiet*", "#schietpartij in Rotterdam"));
+    CHECK_FALSE(matches("#schiet*", "schietpartij in Rotterdam"));
+    CHECK(matches("#*inbraak*", "#woninginbraakgolf"));
+    CHECK(matches("@politie*", "Tip voor @politieamsterdam"));
+    CHECK_FALSE(matches("@politie*", "de politieagent"));
+    CHECK(matches("\"verdachte #*shooting\"", "verdachte #LAXShooting"));
+    CHECK(error_of("#*ab").find("at least 3 letters") != std::string::npos);
+}
+
 TEST_CASE("phrases match consecutive words") {
     CHECK(matches("\"broke into\"", "Someone broke into my car"));
     CHECK_FALSE(matches("\"broke into\"", "broke the window and got into"));
