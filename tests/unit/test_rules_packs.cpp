@@ -151,6 +151,7 @@ TEST_CASE("packs: stalking, taken-over accounts, scam links and damaged cars") {
          "sms over een pakketje, op de link geklikt en nu is er geld van mijn rekening weg",
          {"crime.fraud"}},
         {"en", "someone keyed my car and slashed the tyres overnight", {"crime.vandalism"}},
+        {"en", "a man on a bike snatched my bag on the way home from school", {"crime.robbery"}},
         {"nl", "vannacht zijn bij ons in de straat alle banden lekgestoken", {"crime.vandalism"}},
     });
 }
