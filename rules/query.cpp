@@ -380,6 +380,8 @@ private:
         TermPattern term;
         term.written = std::string(written);
         std::string_view core = written;
+        // The scope holds for wildcards too: "#*shooting" is a hashtag that
+        // ends in the word (#LAXShooting), never the word *troubleshooting*.
         if (core.starts_with('#') || core.starts_with('@')) {
             term.scope = core.front() == '#' ? Scope::hashtag : Scope::mention;
             core.remove_prefix(1);
@@ -403,7 +405,6 @@ private:
             term.wildcard = Wildcard::suffix;
         else if (star_back)
             term.wildcard = Wildcard::prefix;
-        // "#*shooting" is a hashtag that ends in the word: #LAXShooting.
 
         const auto tokens = tokenize(core);
         if (tokens.size() == 0)
