@@ -154,3 +154,39 @@ TEST_CASE("packs: stalking, taken-over accounts, scam links and damaged cars") {
         {"nl", "vannacht zijn bij ons in de straat alle banden lekgestoken", {"crime.vandalism"}},
     });
 }
+
+TEST_CASE("packs: crime in general, commemorations and accidents are no alert") {
+    check_cases({
+        {"en", "Why Our Towns Keep Failing Burglary Victims", {}},
+        {"en", "How To Stop Thieves Taking Your Parcels This Winter", {}},
+        {"en", "Mass Shootings Are Rising, A New Report Warns", {}},
+        {"en", "Teen Dies After Accidental Shooting At Hunting Lodge", {}},
+        {"en", "PC Jones has won the Officer of the Year award, call it well deserved", {}},
+        {"nl", "Stad herdenkt aanslag van tien jaar geleden met stille tocht", {}},
+        {"nl", "Een meerderheid ziet georganiseerde misdaad als een bedreiging", {}},
+        {"nl", "Gemeente wil meedoen aan het wietexperiment met legaal geteelde wiet", {}},
+        {"nl", "Zwemmer vermist voor de kust, zoekactie gestaakt", {}},
+        {"nl", "Oud-wielrenner heeft zich van het leven beroofd", {}},
+    });
+}
+
+TEST_CASE("packs: court news on a death, a killing in Dutch idiom, threats named with a case") {
+    check_cases({
+        {"en", "Father Arrested In Death Of Infant Son, Police Say", {"crime.violence"}},
+        {"en", "Nurse Acquitted In Death Of Elderly Patient", {"crime.violence"}},
+        {"en", "Pair Found Guilty Of Causing The Death Of A Toddler", {"crime.violence"}},
+        {"nl",
+         "Verdachte ontkent dat hij zijn buurman van het leven heeft beroofd",
+         {"crime.violence"}},
+        {"nl", "Man (34) aangehouden na bedreiging van buschauffeur", {"crime.threat"}},
+        {"nl", "Winkel dicht na bedreiging van personeel met een mes", {"crime.threat"}},
+        {"nl", "Man met de dood bedreigd door zijn ex-vriendin", {"crime.threat"}},
+        {"en", "Wanted: Jordan Smith, 27, who has links to Salford", {"public.witness_appeal"}},
+        {"en",
+         "Officers are concerned for the welfare of a 15-year-old girl from Leeds",
+         {"public.missing"}},
+        {"en", "4-Year-Old Boy Disappears From Family Campsite", {"public.missing"}},
+        {"en", "a man on the bus put his hand on my thigh and grabbed my waist", {"crime.sexual"}},
+        {"en", "somebody pinched me in the crowded train this morning", {"crime.sexual"}},
+    });
+}
