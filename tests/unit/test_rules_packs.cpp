@@ -190,3 +190,23 @@ TEST_CASE("packs: court news on a death, a killing in Dutch idiom, threats named
         {"en", "somebody pinched me in the crowded train this morning", {"crime.sexual"}},
     });
 }
+
+TEST_CASE("packs: Dutch neighbours telling what happened in their street") {
+    check_cases({
+        {"nl",
+         "Vannacht bij de buren de autoruit ingeslagen, tas van de stoel weg",
+         {"crime.vandalism"}},
+        {"nl",
+         "Appje van 'mijn zoon' met een nieuw nummer, 750 euro overgemaakt en nu is hij "
+         "onbereikbaar",
+         {"crime.fraud"}},
+        {"nl", "Om 4 uur een knal, de voordeur van nummer 12 is opgeblazen", {"crime.explosion"}},
+        {"nl",
+         "Ik werd aangereden op de rotonde en de automobilist reed gewoon door",
+         {"crime.traffic"}},
+        {"nl",
+         "Vannacht probeerde iemand bij ons in te breken via de achterdeur",
+         {"crime.burglary"}},
+        {"nl", "Jongen met mes gezien bij het station, politie is onderweg", {"crime.weapons"}},
+    });
+}
