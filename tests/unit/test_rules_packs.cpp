@@ -92,7 +92,7 @@ TEST_CASE("packs: touch, appeal, threaten and shot in their everyday senses are 
         {"en", "Enter our summer sweepstakes! Grand prize: a holiday! http://example.org", {}},
         {"nl", "De storm bedreigt de oogst in Zeeland", {}},
         {"nl", "Mijn auto heeft zoveel krassen dat ik hem vies laat", {}},
-        {"en", "Devastating injury, career threatening, in an exhibition game", {}},
+        {"en", "Awful knee injury for our captain, maybe career threatening, in a friendly", {}},
         {"en", "Airline threatened with boycott over its new logo", {}},
         {"nl", "Omroep start een vierdelige serie over misdaadzaken", {}},
     });
@@ -107,9 +107,11 @@ TEST_CASE("packs: a Dutch 'serie' of crimes is no television series") {
 
 TEST_CASE("packs: witness appeals keep their case, charity appeals do not count") {
     check_cases({
-        {"en", "Can you help? We still need to find these two men.", {"public.witness_appeal"}},
         {"en",
-         "We're appealing for info after a man was found with head injuries",
+         "Can you help? Officers still want to trace the two men pictured.",
+         {"public.witness_appeal"}},
+        {"en",
+         "We are appealing for information after a woman was found injured in the park",
          {"public.witness_appeal"}},
         {"en",
          "Officers appeal for any footage of the incident on the high street",
@@ -131,7 +133,7 @@ TEST_CASE("packs: victims asking what to do get victim.help with the crime") {
          "er is vannacht bij ons ingebroken, hoe doe ik aangifte?",
          {"crime.burglary", "victim.help"}},
         {"nl", "ik ben opgelicht via marktplaats, wat nu?", {"crime.fraud", "victim.help"}},
-        {"nl", "Waarom moet ik verplicht met pensioen? Heb je je bureau al opgeruimd", {}},
+        {"nl", "Waarom moet ik verplicht stoppen met werken? Mijn bureau is al leeg", {}},
     });
 }
 
@@ -174,7 +176,7 @@ TEST_CASE("packs: court news on a death, a killing in Dutch idiom, threats named
     check_cases({
         {"en", "Father Arrested In Death Of Infant Son, Police Say", {"crime.violence"}},
         {"en", "Nurse Acquitted In Death Of Elderly Patient", {"crime.violence"}},
-        {"en", "Pair Found Guilty Of Causing The Death Of A Toddler", {"crime.violence"}},
+        {"en", "Two Brothers Convicted Over Toddler's Death In Fall", {"crime.violence"}},
         {"nl",
          "Verdachte ontkent dat hij zijn buurman van het leven heeft beroofd",
          {"crime.violence"}},
