@@ -225,7 +225,7 @@ TEST_CASE("rules stats: the default packs keep their measured quality on the lab
         const char* file;
         double precision, recall, en_precision, en_recall, nl_precision, nl_recall;
     };
-    for (const Floor& floor : {Floor{"dev.jsonl", 0.90, 0.92, 0.895, 0.91, 0.90, 0.93},
+    for (const Floor& floor : {Floor{"dev.jsonl", 0.895, 0.91, 0.89, 0.90, 0.90, 0.92},
                                Floor{"holdout.jsonl", 0.835, 0.845, 0.79, 0.80, 0.885, 0.89}}) {
         CAPTURE(floor.file);
         const auto r =
