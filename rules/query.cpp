@@ -406,7 +406,10 @@ private:
         else if (star_back)
             term.wildcard = Wildcard::prefix;
 
-        const auto tokens = tokenize(core);
+        // A mention is tokenised as one, so a handle with underscores
+        // (@local_news) stays one word, as it does in the text.
+        const auto tokens =
+            term.scope == Scope::mention ? tokenize("@" + std::string(core)) : tokenize(core);
         if (tokens.size() == 0)
             fail(column, fmt::format("\"{}\" has no letters or digits to match", written));
         if (tokens.size() > 1) {

@@ -153,13 +153,33 @@ void TextIndex::build(std::string_view text) {
                     TokenKind::word};
         if (token.norm_begin == token.norm_end)
             continue; // only ignorables: no word
-        m_normalized += ' ';
         // '#' or '@' directly before the word, itself not preceded by a word
         // character, makes a hashtag or a mention.
         if (start > 0 && (text[start - 1] == '#' || text[start - 1] == '@') &&
             (start == 1 || !word_at(text, start - 2))) {
             token.begin = start - 1;
             token.kind = text[start - 1] == '#' ? TokenKind::hashtag : TokenKind::mention;
+            if (token.kind == TokenKind::mention) {
+                // A handle holds underscores (@local_news, @Siren_Song21): the
+                // words after them belong to the mention, not to the text.
+                while (pos + 1 < size && text[pos] == '_') {
+                    std::size_t next = pos;
+                    while (next < size && text[next] == '_')
+                        ++next;
+                    const auto n = next < size ? static_cast<unsigned char>(text[next]) : 0;
+                    if (n == 0 || n >= 0x80 || k_ascii[n] == 0)
+                        break;
+                    m_normalized.append(next - pos, '_');
+                    for (pos = next; pos < size; ++pos) {
+                        const auto a = static_cast<unsigned char>(text[pos]);
+                        if (a >= 0x80 || k_ascii[a] == 0)
+                            break;
+                        m_normalized += k_ascii[a];
+                    }
+                }
+                token.norm_end = static_cast<std::uint32_t>(m_normalized.size());
+                token.end = pos;
+            }
             if (token.kind == TokenKind::mention && pos + 1 < size && text[pos] == '@' &&
                 word_at(text, pos + 1)) {
                 // @user@instance.example: the domain belongs to the mention.
@@ -177,6 +197,7 @@ void TextIndex::build(std::string_view text) {
                 token.end = pos;
             }
         }
+        m_normalized += ' ';
         m_tokens.push_back(token);
     }
 }

@@ -72,6 +72,11 @@ TEST_CASE("hashtags and mentions") {
     CHECK(matches("@wijkagent", "Tip voor @wijkagent@example.social"));
     CHECK_FALSE(matches("@wijkagent", "de wijkagent zegt"));
     CHECK_FALSE(matches("wijkagent", "Tip voor @wijkagent"));
+    // A handle with underscores is one mention: its words are not the text's.
+    CHECK(matches("@local_arsonist", "lol @Local_Arsonist"));
+    CHECK(matches("@wijk_*", "Tip voor @wijk_agent_3@example.social"));
+    CHECK_FALSE(matches("arsonist", "lol @local_arsonist"));
+    CHECK_FALSE(matches("@local_arsonist", "the local arsonist"));
 }
 
 TEST_CASE("wildcards inside a hashtag or mention keep its scope") {

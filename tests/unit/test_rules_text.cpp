@@ -45,6 +45,27 @@ TEST_CASE("tokens carry the normalised word and the byte span into the original 
     CHECK(index.token_at(41) == 5);
 }
 
+TEST_CASE("a handle with underscores is one mention, and its words are not the text's") {
+    const std::string text = "@local_arsonist LOL @Siren_Song21@example.social x_y @a_ _b";
+    const auto index = tokenize(text);
+    REQUIRE(index.size() >= 5);
+    CHECK(index.tokens()[0].kind == TokenKind::mention);
+    CHECK(index.word(0) == "local_arsonist");
+    CHECK(original(text, index, 0) == "@local_arsonist");
+    CHECK(index.word(1) == "lol");
+    CHECK(index.tokens()[2].kind == TokenKind::mention);
+    CHECK(index.word(2) == "siren_song21");
+    CHECK(original(text, index, 2) == "@Siren_Song21@example.social");
+    // Outside a mention an underscore still separates words; a trailing one
+    // is not part of the handle.
+    CHECK(index.word(3) == "x");
+    CHECK(index.word(4) == "y");
+    CHECK(index.word(5) == "a");
+    CHECK(index.tokens()[5].kind == TokenKind::mention);
+    CHECK(index.word(6) == "b");
+    CHECK(index.tokens()[6].kind == TokenKind::word);
+}
+
 TEST_CASE("zero-width characters and soft hyphens do not split words") {
     const auto index = tokenize("woning\u00ADinbraak in\u200Bbraak \u200B\u00AD x");
     REQUIRE(index.size() == 3);
