@@ -161,21 +161,20 @@ void TextIndex::build(std::string_view text) {
             token.kind = text[start - 1] == '#' ? TokenKind::hashtag : TokenKind::mention;
             if (token.kind == TokenKind::mention) {
                 // A handle holds underscores (@local_news, @Siren_Song21): the
-                // words after them belong to the mention, not to the text.
-                while (pos + 1 < size && text[pos] == '_') {
+                // ASCII words after them belong to the mention, not to the text.
+                auto ascii_word = [&](std::size_t p) {
+                    return p < size && static_cast<unsigned char>(text[p]) < 0x80 &&
+                           k_ascii[static_cast<unsigned char>(text[p])] != 0;
+                };
+                while (pos < size && text[pos] == '_') {
                     std::size_t next = pos;
                     while (next < size && text[next] == '_')
                         ++next;
-                    const auto n = next < size ? static_cast<unsigned char>(text[next]) : 0;
-                    if (n == 0 || n >= 0x80 || k_ascii[n] == 0)
+                    if (!ascii_word(next))
                         break;
                     m_normalized.append(next - pos, '_');
-                    for (pos = next; pos < size; ++pos) {
-                        const auto a = static_cast<unsigned char>(text[pos]);
-                        if (a >= 0x80 || k_ascii[a] == 0)
-                            break;
-                        m_normalized += k_ascii[a];
-                    }
+                    for (pos = next; ascii_word(pos); ++pos)
+                        m_normalized += k_ascii[static_cast<unsigned char>(text[pos])];
                 }
                 token.norm_end = static_cast<std::uint32_t>(m_normalized.size());
                 token.end = pos;
