@@ -274,3 +274,12 @@ TEST_CASE("packs: advice, handles and accidents that share crime words are no al
         {"nl", "Waarom zoveel jongeren een mes op zak hebben", {}},
     });
 }
+
+TEST_CASE("packs: every crime rule leaves figures of speech alone") {
+    check_cases({
+        {"en", "My little brother says I kidnapped his teddy bear on accident", {}},
+        {"en", "I deleted the whole folder on accident, the hackers would be proud", {}},
+        {"en", "Deleted my own draft on accident, total vandalism of my own work", {}},
+        {"en", "Knife-sharp jokes tonight, she was killing it on stage", {}},
+    });
+}
