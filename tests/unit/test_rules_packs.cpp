@@ -283,3 +283,27 @@ TEST_CASE("packs: every crime rule leaves figures of speech alone") {
         {"en", "Knife-sharp jokes tonight, she was killing it on stage", {}},
     });
 }
+
+TEST_CASE("packs: standoffs, thrown stones, escaped inmates and a rising death toll") {
+    check_cases({
+        {"en",
+         "Armed suspect in a standoff with police at a farmhouse near Elgin",
+         {"crime.violence"}},
+        {"en", "Deputy fires shots while arresting a man at a motel", {"crime.violence"}},
+        {"en", "Teen accused of hurling rocks at passing cars from a bridge", {"crime.violence"}},
+        {"en", "Farmer shoots son during a row over land", {"crime.violence"}},
+        {"en",
+         "Two escaped inmates seen near the county line, sheriff says",
+         {"public.witness_appeal"}},
+        {"en", "Supermarket in lockdown after a man took a hostage", {"crime.violence"}},
+        {"en", "Bike thefts surge in the city centre this autumn", {}},
+        {"en", "People who live in glass houses should not throw stones", {}},
+        {"nl", "Brandweer met stenen bekogeld bij blussen van containerbrand", {"crime.violence"}},
+        {"nl", "Verdachte aangehouden nadat man op straat werd onthoofd", {"crime.violence"}},
+        {"nl",
+         "Dodental na de bomaanslag op het station is gestegen naar twaalf",
+         {"crime.explosion"}},
+        {"nl", "Wandelaars in de bergen overvallen door zware storm", {}},
+        {"nl", "Het bedrijf is onthoofd sinds het vertrek van de directeur", {}},
+    });
+}
