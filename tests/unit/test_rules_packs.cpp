@@ -307,3 +307,18 @@ TEST_CASE("packs: standoffs, thrown stones, escaped inmates and a rising death t
         {"nl", "Het bedrijf is onthoofd sinds het vertrek van de directeur", {}},
     });
 }
+
+TEST_CASE(
+    "packs: competitions are no scam, arson told as setting fires, nude photos as a sex offence") {
+    check_cases({
+        {"en", "Weekly trivia comp: txt QUIZ to 80123 for a chance to win £200 cash", {}},
+        {"en", "U have won a £900 prize! To claim call 09061234567 now", {"crime.fraud"}},
+        {"en", "Neighbour admits setting three fires on the allotments", {"crime.explosion"}},
+        {"en", "Checking your phone and your bank app? This could be domestic abuse", {}},
+        {"nl",
+         "Jongen (17) aangehouden voor verspreiden van naaktfoto's van klasgenote",
+         {"crime.sexual"}},
+        {"nl", "Verdachten smeedden een plan om de getuige te doden", {"crime.threat"}},
+        {"nl", "Recherche onderzoekt drie autobranden in de Vogelwijk", {"crime.explosion"}},
+    });
+}
