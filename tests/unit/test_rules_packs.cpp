@@ -322,3 +322,20 @@ TEST_CASE(
         {"nl", "Recherche onderzoekt drie autobranden in de Vogelwijk", {"crime.explosion"}},
     });
 }
+
+TEST_CASE("packs: harm told with everyday verbs, chases and fraud admitted") {
+    check_cases({
+        {"en", "Stepfather accused of pouring bleach into a toddler's drink", {"crime.violence"}},
+        {"en", "Someone dumped six puppies in a ditch and left them to die", {"crime.violence"}},
+        {"en", "Man threw his girlfriend's cat off a balcony in Leeds", {"crime.violence"}},
+        {"en", "Baby's body found in a park pond", {"crime.violence"}},
+        {"en", "Cyclist pushed a child out of the way of a falling branch", {}},
+        {"nl",
+         "Man van het perron geduwd op station Zwolle, verdachte gevlucht",
+         {"crime.violence"}},
+        {"nl", "Bestuurder aangehouden na achtervolging door Tiel", {"crime.traffic"}},
+        {"nl", "Jongeren racen op de openbare weg in Emmen", {"crime.traffic"}},
+        {"nl", "Oud-wethouder bekent subsidiefraude bij sportclub", {"crime.fraud"}},
+        {"nl", "Het is nu bekend hoeveel fraude de toeslagen hebben gekost", {}},
+    });
+}
