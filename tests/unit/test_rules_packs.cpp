@@ -339,3 +339,16 @@ TEST_CASE("packs: harm told with everyday verbs, chases and fraud admitted") {
         {"nl", "Het is nu bekend hoeveel fraude de toeslagen hebben gekost", {}},
     });
 }
+
+TEST_CASE("packs: escaped killers, hidden bodies, blown-up machines and shots to the head") {
+    check_cases({
+        {"en", "Escaped killer caught hiding in a barn after three days", {"crime.violence"}},
+        {"en", "Man hid his brother's body in a freezer for months", {"crime.violence"}},
+        {"en", "Thieves tried to blow up a cash machine in the high street", {"crime.explosion"}},
+        {"en", "Air rifle pellets shattered the bus shelter window overnight", {"crime.vandalism"}},
+        {"en", "Burglaries often increase when the clocks go back", {}},
+        {"nl", "Twee bankovervallers op de vlucht na overval in Venlo", {"crime.robbery"}},
+        {"nl", "Man van dichtbij in het hoofd geschoten in Almere-Buiten", {"crime.violence"}},
+        {"nl", "Jager per ongeluk in het hoofd geschoten tijdens drijfjacht", {}},
+    });
+}
