@@ -352,3 +352,12 @@ TEST_CASE("packs: escaped killers, hidden bodies, blown-up machines and shots to
         {"nl", "Jager per ongeluk in het hoofd geschoten tijdens drijfjacht", {}},
     });
 }
+
+TEST_CASE("packs: a doorbell camera filming a parcel taken from the doorstep") {
+    check_cases({
+        {"nl",
+         "Onze deurbelcamera filmde hoe een man het pakketje van de stoep pakte",
+         {"footage.shared", "crime.theft.parcel"}},
+        {"nl", "De deurbelcamera zag de bezorger het pakketje bij de voordeur zetten", {}},
+    });
+}
