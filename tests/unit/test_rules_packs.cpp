@@ -361,3 +361,16 @@ TEST_CASE("packs: a doorbell camera filming a parcel taken from the doorstep") {
         {"nl", "De deurbelcamera zag de bezorger het pakketje bij de voordeur zetten", {}},
     });
 }
+
+TEST_CASE("packs: 'do you recognise this man' points at a picture, even without media") {
+    check_cases({
+        {"en",
+         "Do you recognise this man in a green coat? Officers are looking into a van theft in "
+         "Otley",
+         {"footage.shared", "public.witness_appeal"}},
+        {"nl", "Wie herkent deze man? Hij stal zaterdag een scooter in Gouda", {"footage.shared"}},
+        {"en", "Video shows a delivery driver punching a shop worker in Hull", {"footage.shared"}},
+        {"nl", "Herken jij dit? Deel je verhaal over de huurcrisis met ons", {}},
+        {"nl", "Herkent u zich in deze klachten over de wooncrisis?", {}},
+    });
+}
