@@ -374,3 +374,15 @@ TEST_CASE("packs: 'do you recognise this man' points at a picture, even without 
         {"nl", "Herkent u zich in deze klachten over de wooncrisis?", {}},
     });
 }
+
+TEST_CASE("packs: terror attacks, weapons pointed at people and threats near a case are threats") {
+    check_cases({
+        {"en", "Man pulls a knife on a bus driver in Slough, police say", {"crime.threat"}},
+        {"en", "Militants attacked a police checkpoint, two officers injured", {"crime.threat"}},
+        {"en", "Suicide bombing at a market kills at least nine", {"crime.threat"}},
+        {"en", "Student arrested over online threats against his school", {"crime.threat"}},
+        {"en", "my little sister is a suicide bomb of glitter", {}},
+        {"nl", "Aanslagpleger station Utrecht hoort levenslang eisen", {"crime.threat"}},
+        {"nl", "Europa wil informatie over terroristen beter met elkaar delen", {}},
+    });
+}
