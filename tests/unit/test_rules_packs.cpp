@@ -386,3 +386,16 @@ TEST_CASE("packs: terror attacks, weapons pointed at people and threats near a c
         {"nl", "Europa wil informatie over terroristen beter met elkaar delen", {}},
     });
 }
+
+TEST_CASE("packs: shootings and stabbings told without the weapon's name carry crime.weapons") {
+    check_cases({
+        {"en", "Teenager shot in the leg outside a corner shop in Moss Side", {"crime.weapons"}},
+        {"en", "Two men held after a shootout with deputies on a ranch road", {"crime.weapons"}},
+        {"en",
+         "Officers want witnesses to the armed robbery of a Leyland petrol station",
+         {"crime.weapons"}},
+        {"nl", "Steekincident bij station Zwolle, man zwaargewond", {"crime.weapons"}},
+        {"nl", "Man doodgestoken in portiek in Den Haag", {"crime.weapons"}},
+        {"nl", "Dat besluit is de doodsteek voor het hele plan", {}},
+    });
+}
