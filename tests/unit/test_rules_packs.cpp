@@ -399,3 +399,13 @@ TEST_CASE("packs: shootings and stabbings told without the weapon's name carry c
         {"nl", "Dat besluit is de doodsteek voor het hele plan", {}},
     });
 }
+
+TEST_CASE("packs: violent robberies and guns fired are violence as well") {
+    check_cases({
+        {"en", "Witnesses sought after a violent robbery on the number 42 bus", {"crime.violence"}},
+        {"en", "Neighbours heard gun shots near the allotments last night", {"crime.violence"}},
+        {"nl",
+         "Bejaard echtpaar slachtoffer van gewelddadige woningoverval in Ede",
+         {"crime.violence"}},
+    });
+}
