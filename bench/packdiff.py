@@ -22,6 +22,7 @@ carry the corpus id, the rules and the start of the text.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,7 @@ def alerts(tool, rules, posts):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under `| head`
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("old", help="rule directory before the change")
     ap.add_argument("new", nargs="?", default=os.path.join(ROOT, "rules", "packs"),
