@@ -409,3 +409,12 @@ TEST_CASE("packs: violent robberies and guns fired are violence as well") {
          {"crime.violence"}},
     });
 }
+
+TEST_CASE("packs: paying with a stolen bank card is fraud, acting indecently a sexual offence") {
+    check_cases({
+        {"nl", "Onbekende vrouw pint in Gouda met gestolen pas van bejaarde", {"crime.fraud"}},
+        {"en", "Stolen debit card used at three shops in Keighley within an hour", {"crime.fraud"}},
+        {"en", "Man arrested after acting indecently on a train near Bath", {"crime.sexual"}},
+        {"en", "Reality television is pure voyeurism, says critic", {}},
+    });
+}
