@@ -178,22 +178,22 @@ void TextIndex::build(std::string_view text) {
                 }
                 token.norm_end = static_cast<std::uint32_t>(m_normalized.size());
                 token.end = pos;
-            }
-            if (token.kind == TokenKind::mention && pos + 1 < size && text[pos] == '@' &&
-                word_at(text, pos + 1)) {
-                // @user@instance.example: the domain belongs to the mention.
-                auto skip_word = [&](std::size_t p) {
-                    while (p < size && word_at(text, p)) {
-                        utf8proc_int32_t ignored = 0;
-                        p += static_cast<unsigned char>(text[p]) < 0x80 ? 1
-                                                                        : decode(text, p, ignored);
-                    }
-                    return p;
-                };
-                pos = skip_word(pos + 1);
-                while (pos + 1 < size && text[pos] == '.' && word_at(text, pos + 1))
+                if (pos + 1 < size && text[pos] == '@' && word_at(text, pos + 1)) {
+                    // @user@instance.example: the domain belongs to the mention.
+                    auto skip_word = [&](std::size_t p) {
+                        while (p < size && word_at(text, p)) {
+                            utf8proc_int32_t ignored = 0;
+                            p += static_cast<unsigned char>(text[p]) < 0x80
+                                     ? 1
+                                     : decode(text, p, ignored);
+                        }
+                        return p;
+                    };
                     pos = skip_word(pos + 1);
-                token.end = pos;
+                    while (pos + 1 < size && text[pos] == '.' && word_at(text, pos + 1))
+                        pos = skip_word(pos + 1);
+                    token.end = pos;
+                }
             }
         }
         m_normalized += ' ';
