@@ -18,8 +18,12 @@ The model knows nothing of the rules: no rule or term is among its inputs.
 It is dependency-free (Python's standard library) and deterministic. It is a
 yardstick for the packs, not part of wijkwacht.
 
+With --unseen DIR (a directory `bench/unseen.py --keep DIR` wrote: corpus/,
+dev.jsonl, aside.jsonl) it also scores the same model and the packs on those
+public sets, whose sources the model never saw.
+
 Usage: bench/baseline.py [--corpus DIR] [--build DIR] [--rules DIR]
-       [--folds K] [--model-threshold P] [--veto P] [--curve]
+       [--folds K] [--model-threshold P] [--veto P] [--curve] [--unseen DIR]
 """
 
 import argparse
@@ -173,6 +177,8 @@ def main():
     ap.add_argument("--curve", action="store_true",
                     help="also train on 1/4, 1/2 and 3/4 of the development part "
                          "and score the part set aside")
+    ap.add_argument("--unseen", metavar="DIR",
+                    help="also score the public sets bench/unseen.py --keep DIR wrote")
     a = ap.parse_args()
 
     dev = read_labels(os.path.join(ROOT, "eval", "labels", "dev.jsonl"))
@@ -210,6 +216,17 @@ def main():
     print("precision / recall")
     table(f"development part, {a.folds}-fold cross-validation", d, deciders)
     table("part set aside, model trained on the whole development part", h, deciders)
+
+    if a.unseen:
+        corpus = os.path.join(a.unseen, "corpus")
+        for part in ("dev", "aside"):
+            labels = read_labels(os.path.join(a.unseen, part + ".jsonl"))
+            utexts = read_corpus(corpus, {i for i, _ in labels})
+            print(f"public sets, {part} part: running the rules", file=sys.stderr)
+            uflagged = rule_flags(a.build, a.rules, [i for i, _ in labels], utexts)
+            rows = [{"id": i, "flag": y, "lang": utexts[i][1], "rule": i in uflagged,
+                     "p": score(w, features(utexts[i][0]))} for i, y in labels]
+            table(f"public sets (bench/unseen.py), {part} part, same model", rows, deciders)
 
     if a.curve:
         print("\nlearning curve: the model alone on the part set aside")
