@@ -418,3 +418,28 @@ TEST_CASE("packs: paying with a stolen bank card is fraud, acting indecently a s
         {"en", "Reality television is pure voyeurism, says critic", {}},
     });
 }
+
+TEST_CASE(
+    "packs: police asking for or sharing pictures, chases, court on a collision, fire opened") {
+    check_cases({
+        {"nl",
+         "Recherche Deventer zoekt beeldmateriaal van de vechtpartij op het Brink",
+         {"footage.shared", "public.witness_appeal"}},
+        {"nl", "Politie deelt foto van verwarde onbekende man in Assen", {"public.witness_appeal"}},
+        {"en",
+         "Stolen pickup leads troopers on a high-speed chase along the interstate",
+         {"crime.traffic"}},
+        {"nl",
+         "Automobilist krijgt taakstraf: rechtbank vindt dat hij schuld heeft aan de aanrijding "
+         "met een fietser",
+         {"crime.traffic"}},
+        {"nl", "Onbekenden openden het vuur op een café in Tilburg", {"crime.weapons"}},
+        {"nl", "Twee teruggekeerde Syriëgangers horen vijf jaar cel eisen", {"crime.threat"}},
+        {"nl",
+         "Drie mannen voor de rechter voor seksuele uitbuiting van jonge vrouwen",
+         {"crime.sexual"}},
+        {"en", "Assailant punches bus driver in Halifax, police say", {"crime.violence"}},
+        {"en", "Our teams have driven down burglaries across the borough this year", {}},
+        {"nl", "Utrecht koploper met fietsdiefstallen, blijkt uit nieuwe cijfers", {}},
+    });
+}
