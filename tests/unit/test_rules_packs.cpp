@@ -443,3 +443,23 @@ TEST_CASE(
         {"nl", "Utrecht koploper met fietsdiefstallen, blijkt uit nieuwe cijfers", {}},
     });
 }
+
+TEST_CASE("packs: attacks after the fact, spitting at workers, quad bikes, separable Dutch verbs") {
+    check_cases({
+        {"en",
+         "A paramedic needed stitches after being attacked outside a pub in Rochdale",
+         {"crime.violence"}},
+        {"en", "Teen charged after he spat at a train guard in Preston", {"crime.violence"}},
+        {"en",
+         "Farmer appeals for help after his quad bike was stolen overnight",
+         {"crime.theft.vehicle"}},
+        {"nl", "Man stak zijn buurman dood na ruzie over een schutting", {"crime.violence"}},
+        {"nl", "Jongeren gooiden stenen naar de bus in Kanaleneiland", {"crime.violence"}},
+        {"nl", "Bestelbusje schept fietser en rijdt door in Venlo", {"crime.traffic"}},
+        {"nl",
+         "Zestig soldaten vermist na gevecht met opstandelingen bij militaire patrouille",
+         {}},
+        {"nl", "Dat examen kan me gestolen worden, zegt de zanger", {}},
+        {"en", "Even when you're in, keep doors and windows locked: burglars try handles", {}},
+    });
+}
