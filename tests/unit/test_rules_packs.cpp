@@ -463,3 +463,21 @@ TEST_CASE("packs: attacks after the fact, spitting at workers, quad bikes, separ
         {"en", "Even when you're in, keep doors and windows locked: burglars try handles", {}},
     });
 }
+
+TEST_CASE(
+    "packs: attacked or abused by someone, nude videos posted, rioting in court, falls no crime") {
+    check_cases({
+        {"en", "Cyclist attacked by gang of teenagers on canal towpath", {"crime.violence"}},
+        {"en", "Pupil abused by school bus driver, mother tells court", {"crime.violence"}},
+        {"en",
+         "Care worker charged after posting naked photos of a resident online",
+         {"crime.sexual"}},
+        {"en", "Two fans jailed for rioting outside the stadium in Cardiff", {"crime.violence"}},
+        {"en",
+         "Detectives are appealing for anyone who saw or heard anything in Elm Road",
+         {"public.witness_appeal"}},
+        {"en", "Man killed by tree that fell on his van during the gale", {}},
+        {"en", "Figures show a drop in burglaries across the county this spring", {}},
+        {"nl", "Man die poederbrieven naar ministeries stuurde opgepakt", {"crime.threat"}},
+    });
+}
