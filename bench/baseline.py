@@ -7,6 +7,8 @@ development labels (eval/labels/dev.jsonl) and compares, per language:
   rules          what `wijkwacht rules test` flags with the packs
   model          posts the model scores above --model-threshold
   rules + model  posts the rules flag and the model scores above --veto
+  rules + terms  posts the rules flag and a second model, which sees only
+                 which rules and terms matched, scores above --terms
 
 on the development part (k-fold cross-validation: every post scored by a
 model that never saw it; the rules were tuned on this part, so their figure
@@ -23,7 +25,7 @@ dev.jsonl, aside.jsonl) it also scores the same model and the packs on those
 public sets, whose sources the model never saw.
 
 Usage: bench/baseline.py [--corpus DIR] [--build DIR] [--rules DIR]
-       [--folds K] [--model-threshold P] [--veto P] [--curve] [--unseen DIR]
+       [--folds K] [--model-threshold P] [--veto P] [--terms P] [--curve] [--unseen DIR]
 """
 
 import argparse
@@ -74,8 +76,8 @@ def read_corpus(corpus, wanted):
     return texts
 
 
-def rule_flags(build, rules, ids, texts):
-    """The ids that `wijkwacht rules test` flags."""
+def rule_alerts(build, rules, ids, texts):
+    """What `wijkwacht rules test` flags: id -> the rules and terms that matched."""
     exe = os.path.join(build, "cli", "wijkwacht")
     if not os.access(exe, os.X_OK):
         sys.exit(f"{exe}: not built (run cmake --build {build})")
@@ -94,7 +96,23 @@ def rule_flags(build, rules, ids, texts):
         os.unlink(path)
     if run.returncode not in (0, 1):
         sys.exit(f"rules test failed ({run.returncode}): {run.stderr.strip()}")
-    return {json.loads(line)["post"]["id"] for line in run.stdout.splitlines() if line}
+    alerts = {}
+    for line in run.stdout.splitlines():
+        if line:
+            alert = json.loads(line)
+            alerts[alert["post"]["id"]] = [(m["rule"], m["terms"]) for m in alert["matches"]]
+    return alerts
+
+
+def term_features(matches):
+    """A rule alert as the rules and terms that raised it, nothing of the text around them."""
+    f = {"": 1.0}
+    for rule, terms in matches:
+        f["r:" + rule] = 1.0
+        for t in terms:
+            f["t:" + t.lower()] = 1.0
+    norm = 1 / math.sqrt(len(f))
+    return {k: v * norm for k, v in f.items()}
 
 
 def features(text):
@@ -156,10 +174,10 @@ def figures(rows, decide, lang=None):
 
 def table(title, rows, deciders):
     print(f"\n{title} ({len(rows)} posts)")
-    print(f"  {'':<20} {'all':>15} {'en':>15} {'nl':>15}")
+    print(f"  {'':<22} {'all':>15} {'en':>15} {'nl':>15}")
     for name, decide in deciders:
         cells = [figures(rows, decide, lang) for lang in (None, "en", "nl")]
-        print(f"  {name:<20} {cells[0]:>15} {cells[1]:>15} {cells[2]:>15}")
+        print(f"  {name:<22} {cells[0]:>15} {cells[1]:>15} {cells[2]:>15}")
 
 
 def fold_of(pid, k):
@@ -174,6 +192,7 @@ def main():
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--model-threshold", type=float, default=0.4)
     ap.add_argument("--veto", type=float, default=0.2)
+    ap.add_argument("--terms", type=float, default=0.5)
     ap.add_argument("--curve", action="store_true",
                     help="also train on 1/4, 1/2 and 3/4 of the development part "
                          "and score the part set aside")
@@ -188,11 +207,15 @@ def main():
     texts = read_corpus(a.corpus, {i for i, _ in dev} | {i for i, _ in hold})
     print(f"{len(dev)} development and {len(hold)} set-aside labels; running the rules",
           file=sys.stderr)
-    flagged = rule_flags(a.build, a.rules, [i for i, _ in dev + hold], texts)
+    alerts = rule_alerts(a.build, a.rules, [i for i, _ in dev + hold], texts)
 
     def rows_of(labels):
         return [{"id": i, "flag": y, "lang": texts[i][1], "x": features(texts[i][0]),
-                 "rule": i in flagged} for i, y in labels]
+                 "rule": i in alerts, "t": term_features(alerts.get(i, []))} for i, y in labels]
+
+    def train_terms(rows):
+        flagged = [r for r in rows if r["rule"]]
+        return train([r["t"] for r in flagged], [1.0 if r["flag"] else 0.0 for r in flagged])
 
     d, h = rows_of(dev), rows_of(hold)
 
@@ -200,18 +223,23 @@ def main():
         print(f"fold {k + 1}/{a.folds}", file=sys.stderr)
         train_rows = [r for r in d if fold_of(r["id"], a.folds) != k]
         w = train([r["x"] for r in train_rows], [1.0 if r["flag"] else 0.0 for r in train_rows])
+        wt = train_terms(train_rows)
         for r in d:
             if fold_of(r["id"], a.folds) == k:
                 r["p"] = score(w, r["x"])
+                r["q"] = score(wt, r["t"])
     print("whole development part", file=sys.stderr)
     w = train([r["x"] for r in d], [1.0 if r["flag"] else 0.0 for r in d])
+    wt = train_terms(d)
     for r in h:
         r["p"] = score(w, r["x"])
+        r["q"] = score(wt, r["t"])
 
     deciders = [
         ("rules", lambda r: r["rule"]),
         (f"model > {a.model_threshold:g}", lambda r: r["p"] > a.model_threshold),
         (f"rules + model > {a.veto:g}", lambda r: r["rule"] and r["p"] > a.veto),
+        (f"rules + terms > {a.terms:g}", lambda r: r["rule"] and r["q"] > a.terms),
     ]
     print("precision / recall")
     table(f"development part, {a.folds}-fold cross-validation", d, deciders)
@@ -223,9 +251,10 @@ def main():
             labels = read_labels(os.path.join(a.unseen, part + ".jsonl"))
             utexts = read_corpus(corpus, {i for i, _ in labels})
             print(f"public sets, {part} part: running the rules", file=sys.stderr)
-            uflagged = rule_flags(a.build, a.rules, [i for i, _ in labels], utexts)
-            rows = [{"id": i, "flag": y, "lang": utexts[i][1], "rule": i in uflagged,
-                     "p": score(w, features(utexts[i][0]))} for i, y in labels]
+            ualerts = rule_alerts(a.build, a.rules, [i for i, _ in labels], utexts)
+            rows = [{"id": i, "flag": y, "lang": utexts[i][1], "rule": i in ualerts,
+                     "p": score(w, features(utexts[i][0])),
+                     "q": score(wt, term_features(ualerts.get(i, [])))} for i, y in labels]
             table(f"public sets (bench/unseen.py), {part} part, same model", rows, deciders)
 
     if a.curve:
