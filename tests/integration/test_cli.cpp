@@ -225,8 +225,8 @@ TEST_CASE("rules stats: the default packs keep their measured quality on the lab
         const char* file;
         double precision, recall, en_precision, en_recall, nl_precision, nl_recall;
     };
-    for (const Floor& floor : {Floor{"dev.jsonl", 0.895, 0.92, 0.89, 0.915, 0.90, 0.925},
-                               Floor{"holdout.jsonl", 0.835, 0.855, 0.80, 0.82, 0.875, 0.89}}) {
+    for (const Floor& floor : {Floor{"dev.jsonl", 0.895, 0.915, 0.885, 0.905, 0.91, 0.925},
+                               Floor{"holdout.jsonl", 0.84, 0.855, 0.805, 0.82, 0.88, 0.895}}) {
         CAPTURE(floor.file);
         const auto r =
             run_tool(dir, {"rules", "stats", "--json", "--rules",
