@@ -39,37 +39,19 @@ import subprocess
 import sys
 import tempfile
 
+from corpuslines import corpus_records, label_records
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORD = re.compile(r"[\w#@']+", re.U)
 
 
 def read_labels(path):
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            try:
-                y = json.loads(line)
-                out.append((y["id"], bool(y["label"]["flagged"])))
-            except (ValueError, KeyError, TypeError) as e:
-                sys.exit(f"{path}:{n}: not a label line ({e})")
-    return out
+    return list(label_records(path))
 
 
 def read_corpus(corpus, wanted):
-    texts = {}
-    names = sorted(n for n in os.listdir(corpus) if n.endswith(".jsonl"))
-    if not names:
-        sys.exit(f"{corpus}: no .jsonl files (is ../shared/corpora beside the checkout?)")
-    for name in names:
-        path = os.path.join(corpus, name)
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                try:
-                    x = json.loads(line)
-                except ValueError as e:
-                    sys.exit(f"{path}:{n}: not a corpus line ({e})")
-                if x.get("id") in wanted:
-                    texts[x["id"]] = (x["text"], x.get("lang", ""))
+    texts = {x["id"]: (x["text"], x.get("lang", "")) for x in corpus_records(corpus)
+             if x["id"] in wanted}
     missing = wanted - texts.keys()
     if missing:
         sys.exit(f"{corpus}: {len(missing)} labelled id(s) not found, e.g. {min(missing)}")

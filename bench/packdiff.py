@@ -27,40 +27,25 @@ import subprocess
 import sys
 import tempfile
 
+from corpuslines import corpus_records, label_records
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def set_aside(labels):
-    ids = set()
-    with open(labels, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            try:
-                ids.add(json.loads(line)["id"])
-            except (ValueError, KeyError) as e:
-                sys.exit(f"{labels}:{n}: not a label line ({e})")
-    return ids
+    return {pid for pid, _ in label_records(labels)}
 
 
 def write_posts(corpus, hold, out):
     texts = {}
-    names = sorted(n for n in os.listdir(corpus) if n.endswith(".jsonl"))
-    if not names:
-        sys.exit(f"{corpus}: no .jsonl files (is ../shared/corpora beside the checkout?)")
-    for name in names:
-        path = os.path.join(corpus, name)
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                try:
-                    x = json.loads(line)
-                    pid, text = x["id"], x["text"]
-                except (ValueError, KeyError) as e:
-                    sys.exit(f"{path}:{n}: not a corpus line ({e})")
-                if pid in hold:
-                    continue
-                texts[pid] = text
-                post = {"source": pid.split(":")[0], "platform": "feed", "id": pid,
-                        "text": text, "lang": x.get("lang", "")}
-                out.write(json.dumps(post, ensure_ascii=False) + "\n")
+    for x in corpus_records(corpus):
+        pid, text = x["id"], x["text"]
+        if pid in hold:
+            continue
+        texts[pid] = text
+        post = {"source": pid.split(":")[0], "platform": "feed", "id": pid,
+                "text": text, "lang": x.get("lang", "")}
+        out.write(json.dumps(post, ensure_ascii=False) + "\n")
     return texts
 
 
