@@ -19,5 +19,6 @@ void add_replay(CLI::App& app, Command& run);
 void add_workflow(CLI::App& app, Command& run);
 void add_console(CLI::App& app, Command& run);
 void add_backup(CLI::App& app, Command& run);
+void add_places(CLI::App& app, Command& run);
 
 } // namespace wijkwacht::cli

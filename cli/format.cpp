@@ -51,6 +51,28 @@ std::string local_time(const std::string& rfc3339) {
 
 } // namespace
 
+std::string describe_place(const Place& p) {
+    std::string above;
+    for (const auto* name : {&p.gemeente, &p.provincie, &p.eenheid, &p.authority, &p.force})
+        if (!name->empty() && *name != p.name &&
+            above.find(*name) == std::string::npos)
+            above += (above.empty() ? "" : ", ") + *name;
+    return fmt::format("{} ({}{}; {})", p.name, p.kind, above.empty() ? "" : "; " + above, p.how);
+}
+
+std::string describe_places(const Post& post) {
+    std::string out;
+    for (const auto& p : post.places)
+        out += (out.empty() ? "" : "; ") + describe_place(p);
+    if (!post.areas.empty()) {
+        std::string areas;
+        for (const auto& a : post.areas)
+            areas += (areas.empty() ? "" : ", ") + a;
+        out += "  [area " + areas + "]";
+    }
+    return out;
+}
+
 void print_alert(const Alert& a, bool color, std::string_view state) {
     std::string categories;
     for (const auto& c : a.categories)
@@ -75,6 +97,8 @@ void print_alert(const Alert& a, bool color, std::string_view state) {
     fmt::print("  {}\n", indented);
     if (!a.post.url.empty())
         fmt::print("  {}\n", a.post.url);
+    if (!a.post.places.empty())
+        fmt::print("  where: {}\n", describe_places(a.post));
     for (const auto& m : a.post.media)
         fmt::print("  {}: {}{}\n", to_string(m.kind), m.url,
                    m.description.empty() ? "" : " (" + m.description + ")");

@@ -14,6 +14,11 @@ namespace wijkwacht::cli {
 // [brackets] otherwise. Overlapping and out-of-range spans are skipped.
 std::string emphasise(const std::string& text, std::vector<Span> spans, bool color);
 
+// A place for people: "Bergen (woonplaats; Bergen, Noord-Holland; text)".
+std::string describe_place(const Place& place);
+// The places of a post, "; "-separated, and its areas; empty without places.
+std::string describe_places(const Post& post);
+
 // Every span of every match of an alert.
 std::vector<Span> match_spans(const Alert& alert);
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     wijkwacht::cli::add_console(app, run);
     wijkwacht::cli::add_keygen(app, run);
     wijkwacht::cli::add_backup(app, run);
+    wijkwacht::cli::add_places(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "cli/places.hpp"
 #include "cli/lines.hpp"
 #include "core/json_util.hpp"
 
@@ -28,6 +29,7 @@ struct RulesOptions {
     std::string corpus; // stats: directory of corpus files that labels refer to by id
     bool json = false;
     bool terms = false; // explain: only the words and phrases, one a line
+    std::string places; // test: the gazetteer (empty: the installed one, if any)
 };
 
 std::vector<std::filesystem::path> as_paths(const std::vector<std::string>& in) {
@@ -69,6 +71,7 @@ struct TestChunk {
 
 int run_test(const RulesOptions& o) {
     const RuleSet set = RuleSet::load(as_paths(o.paths));
+    const auto tagger = load_places(o.places);
     const auto [file, name] = open_posts(o.posts);
     const bool color = !o.json && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
     const std::function<TestChunk(std::string_view, std::size_t)> work =
@@ -84,6 +87,8 @@ int run_test(const RulesOptions& o) {
                     return;
                 }
                 ++r.posts;
+                if (tagger)
+                    post->places = tagger->tag(*post);
                 auto matches = set.evaluate(*post);
                 if (matches.empty())
                     return;
@@ -103,6 +108,8 @@ int run_test(const RulesOptions& o) {
                 for (const auto& m : alert.matches)
                     r.out += fmt::format("  {} ({}, {}): {}\n", m.rule, m.category,
                                          to_string(m.severity), fmt::join(m.terms, ", "));
+                if (!alert.post.places.empty())
+                    r.out += fmt::format("  where: {}\n", describe_places(alert.post));
                 r.out += "  " + emphasise(alert.post.text, match_spans(alert), color) + "\n\n";
             });
             return r;
@@ -499,6 +506,7 @@ void add_rules(CLI::App& app, Command& run) {
     t->add_option("posts", test->posts, "Post JSON lines file, or - for stdin")
         ->capture_default_str();
     t->add_flag("--json", test->json, "print one Alert JSON (without seq) per flagged post");
+    add_places_option(*t, test->places);
     t->callback([test, &run] {
         run = [test] {
             return run_test(*test);

@@ -180,7 +180,61 @@ void read_daemon(Reader& in, const toml::table& table, Config& config) {
                              d.http_timeout = *v;
                      }
                  }},
+                {"places",
+                 [&](const toml::node& n, const std::string& k) {
+                     std::string s;
+                     if (in.string(n, k, s)) {
+                         d.places = in.path(s);
+                         d.places_configured = true;
+                     }
+                 }},
             });
+}
+
+void read_area(Reader& in, const toml::table& table, Config& config) {
+    AreaConfig a;
+    a.origin = in.where(table.source());
+    const auto list = [&](std::vector<std::string>& out) {
+        return [&](const toml::node& n, const std::string& k) { out = in.string_list(n, k, true); };
+    };
+    in.walk(table, "area",
+            {
+                {"name",
+                 [&](const toml::node& n, const std::string& k) {
+                     in.string(n, k, a.name);
+                 }},
+                {"gemeenten", list(a.gemeenten)},
+                {"woonplaatsen", list(a.woonplaatsen)},
+                {"wijken", list(a.wijken)},
+                {"buurten", list(a.buurten)},
+                {"basisteam", list(a.basisteams)},
+                {"eenheid", list(a.eenheden)},
+                {"provincies", list(a.provincies)},
+                {"force_area", list(a.forces)},
+                {"authorities", list(a.authorities)},
+                {"towns", list(a.towns)},
+            });
+    const auto& region = table.source();
+    if (a.name.empty())
+        in.error(region, "area.name", "is required");
+    else if (!is_valid_name(a.name))
+        in.error(region, "area.name",
+                 fmt::format("\"{}\" may only use a-z, 0-9, '_', '.' and '-'", a.name));
+    for (const auto& other : config.areas)
+        if (!a.name.empty() && other.name == a.name)
+            in.error(region, "area.name",
+                     fmt::format("\"{}\" is already used at {}", a.name, other.origin));
+    std::size_t places = 0;
+    for (const auto* l : {&a.gemeenten, &a.woonplaatsen, &a.wijken, &a.buurten, &a.basisteams,
+                          &a.eenheden, &a.provincies, &a.forces, &a.authorities, &a.towns})
+        places += l->size();
+    if (places == 0)
+        in.error(region, "area",
+                 fmt::format("area \"{}\" names no place: give gemeenten, woonplaatsen, wijken, "
+                             "buurten, basisteam, eenheid, provincies, force_area, authorities or "
+                             "towns",
+                             a.name));
+    config.areas.push_back(std::move(a));
 }
 
 void check_zmq_endpoint(Reader& in, const toml::node& n, const std::string& key,
@@ -438,6 +492,7 @@ void read_source(Reader& in, const toml::table& table, Config& config) {
                  [&](const toml::node& n, const std::string& k) {
                      s.tags = in.string_map(n, k);
                  }},
+                {"area", text_key(s.area)},
             });
 
     const auto& region = table.source();
@@ -572,6 +627,14 @@ void read_stream(Reader& in, const toml::table& table, Config& config) {
                                               "critical",
                                               text));
                  }},
+                {"areas",
+                 [&](const toml::node& n, const std::string& k) {
+                     s.areas = in.string_list(n, k, false);
+                 }},
+                {"unplaced",
+                 [&](const toml::node& n, const std::string& k) {
+                     in.string(n, k, s.unplaced);
+                 }},
             });
     const auto& region = table.source();
     if (s.name.empty())
@@ -669,7 +732,35 @@ Config parse_config(std::string_view text, const fs::path& file) {
              [&](const toml::node& n, const std::string& k) {
                  each_table(in, n, k, [&](const toml::table& t) { read_stream(in, t, config); });
              }},
+            {"area",
+             [&](const toml::node& n, const std::string& k) {
+                 each_table(in, n, k, [&](const toml::table& t) { read_area(in, t, config); });
+             }},
         });
+
+    // Names that point at other tables.
+    const auto area_known = [&](const std::string& name) {
+        return std::any_of(config.areas.begin(), config.areas.end(),
+                           [&](const AreaConfig& a) { return a.name == name; });
+    };
+    for (const auto& s : config.sources)
+        if (!s.area.empty() && !area_known(s.area))
+            in.errors().push_back(fmt::format("{}: source.area: no [[area]] is called \"{}\"",
+                                              s.origin, s.area));
+    for (const auto& s : config.streams) {
+        for (const auto& a : s.areas)
+            if (!area_known(a))
+                in.errors().push_back(fmt::format("{}: stream.areas: no [[area]] is called \"{}\"",
+                                                  s.origin, a));
+        if (!s.unplaced.empty() && s.unplaced != "all" &&
+            std::none_of(config.streams.begin(), config.streams.end(),
+                         [&](const StreamConfig& o) { return o.name == s.unplaced; }))
+            in.errors().push_back(fmt::format(
+                "{}: stream.unplaced: no [[stream]] is called \"{}\"", s.origin, s.unplaced));
+        if (!s.unplaced.empty() && s.areas.empty())
+            in.errors().push_back(fmt::format(
+                "{}: stream.unplaced: has no effect on a stream without areas", s.origin));
+    }
 
     if (config.publish.replay_endpoint.empty())
         config.publish.replay_endpoint = default_replay_endpoint(config.publish.endpoint);
@@ -751,8 +842,39 @@ bool category_glob_match(std::string_view glob, std::string_view category) {
     return g == glob.size();
 }
 
+namespace {
+
+bool in_areas(const StreamConfig& stream, const Alert& alert) {
+    for (const auto& area : stream.areas)
+        if (std::find(alert.post.areas.begin(), alert.post.areas.end(), area) !=
+            alert.post.areas.end())
+            return true;
+    return false;
+}
+
+} // namespace
+
+std::vector<std::string> route(const std::vector<StreamConfig>& streams, const Alert& alert) {
+    std::vector<std::string> out;
+    const auto add = [&out](const std::string& name) {
+        if (std::find(out.begin(), out.end(), name) == out.end())
+            out.push_back(name);
+    };
+    for (const auto& stream : streams) {
+        if (!stream_accepts(stream, alert))
+            continue;
+        if (!stream.areas.empty() && alert.post.places.empty())
+            add(stream.unplaced.empty() ? stream.name : stream.unplaced);
+        else
+            add(stream.name);
+    }
+    return out;
+}
+
 bool stream_accepts(const StreamConfig& stream, const Alert& alert) {
     if (alert.severity < stream.min_severity)
+        return false;
+    if (!stream.areas.empty() && !alert.post.places.empty() && !in_areas(stream, alert))
         return false;
     for (const auto& [key, value] : stream.match_tags) {
         const auto it = alert.post.tags.find(key);

@@ -16,6 +16,50 @@ void write_optional(JsonWriter& out, std::string_view key, std::string_view valu
     write_string(out, value);
 }
 
+void write_spans(JsonWriter& out, const std::vector<Span>& spans) {
+    write_key(out, "spans");
+    out.StartArray();
+    for (const auto& [begin, end] : spans) {
+        out.StartArray();
+        out.Uint64(begin);
+        out.Uint64(end);
+        out.EndArray();
+    }
+    out.EndArray();
+}
+
+void read_spans(const rapidjson::Value* spans, std::vector<Span>& out) {
+    if (spans == nullptr)
+        return;
+    for (const auto& span : spans->GetArray())
+        if (span.IsArray() && span.Size() == 2 && span[0].IsUint64() && span[1].IsUint64())
+            out.emplace_back(span[0].GetUint64(), span[1].GetUint64());
+}
+
+void write_place(JsonWriter& out, const Place& place) {
+    out.StartObject();
+    write_optional(out, "name", place.name);
+    write_optional(out, "kind", place.kind);
+    write_optional(out, "code", place.code);
+    write_optional(out, "gemeente", place.gemeente);
+    write_optional(out, "provincie", place.provincie);
+    write_optional(out, "eenheid", place.eenheid);
+    write_optional(out, "basisteam", place.basisteam);
+    write_optional(out, "authority", place.authority);
+    write_optional(out, "force", place.force);
+    if (!place.spans.empty())
+        write_spans(out, place.spans);
+    write_key(out, "how");
+    write_string(out, place.how);
+    if (place.lat && place.lon) {
+        write_key(out, "lat");
+        out.Double(*place.lat);
+        write_key(out, "lon");
+        out.Double(*place.lon);
+    }
+    out.EndObject();
+}
+
 void write_post(JsonWriter& out, const Post& post) {
     out.StartObject();
     write_key(out, "source");
@@ -86,6 +130,20 @@ void write_post(JsonWriter& out, const Post& post) {
         out.StartArray();
         for (const auto& handle : post.mentions)
             write_string(out, handle);
+        out.EndArray();
+    }
+    if (!post.places.empty()) {
+        write_key(out, "places");
+        out.StartArray();
+        for (const auto& place : post.places)
+            write_place(out, place);
+        out.EndArray();
+    }
+    if (!post.areas.empty()) {
+        write_key(out, "areas");
+        out.StartArray();
+        for (const auto& area : post.areas)
+            write_string(out, area);
         out.EndArray();
     }
     out.EndObject();
@@ -226,6 +284,48 @@ std::string read_post(const rapidjson::Value& value, const std::string& path, Po
             post.mentions.push_back(std::move(handle));
         }
     }
+    if (const auto* places = in.member("places", false)) {
+        for (rapidjson::SizeType i = 0; i < places->Size(); ++i) {
+            const auto& item = (*places)[i];
+            const std::string item_path = fmt::format("{}places[{}]", path, i);
+            if (!item.IsObject()) {
+                in.adopt(item_path + " must be an object");
+                break;
+            }
+            FieldReader p(item, item_path + ".");
+            Place place;
+            p.string("name", place.name);
+            p.string("kind", place.kind);
+            p.string("code", place.code);
+            p.string("gemeente", place.gemeente);
+            p.string("provincie", place.provincie);
+            p.string("eenheid", place.eenheid);
+            p.string("basisteam", place.basisteam);
+            p.string("authority", place.authority);
+            p.string("force", place.force);
+            p.string("how", place.how);
+            read_spans(p.member("spans", false), place.spans);
+            for (const auto& [key, out] : {std::pair{"lat", &place.lat}, std::pair{"lon", &place.lon}}) {
+                const auto it = item.FindMember(key);
+                if (it == item.MemberEnd())
+                    continue;
+                if (!it->value.IsNumber())
+                    p.fail(key, "must be a number");
+                else
+                    *out = it->value.GetDouble();
+            }
+            if (place.how != "text" && place.how != "prefix" && place.how != "source" &&
+                place.how != "geo" && place.how != "field")
+                p.fail("how", "must be text, prefix, source, geo or field");
+            in.adopt(p.error());
+            post.places.push_back(std::move(place));
+        }
+    }
+    if (const auto* areas = in.member("areas", false)) {
+        for (const auto& area : areas->GetArray())
+            if (area.IsString())
+                post.areas.emplace_back(as_view(area));
+    }
     if (const auto* tags = in.member("tags", true)) {
         for (const auto& tag : tags->GetObject()) {
             if (!tag.value.IsString()) {
@@ -288,15 +388,7 @@ std::string to_json(const Alert& alert) {
         for (const auto& term : match.terms)
             write_string(out, term);
         out.EndArray();
-        write_key(out, "spans");
-        out.StartArray();
-        for (const auto& [begin, end] : match.spans) {
-            out.StartArray();
-            out.Uint64(begin);
-            out.Uint64(end);
-            out.EndArray();
-        }
-        out.EndArray();
+        write_spans(out, match.spans);
         out.EndObject();
     }
     out.EndArray();
@@ -379,11 +471,7 @@ Result<Alert> alert_from_json(std::string_view text) {
                 for (const auto& term : terms->GetArray())
                     if (term.IsString())
                         match.terms.emplace_back(as_view(term));
-            if (const auto* spans = m.member("spans", false))
-                for (const auto& span : spans->GetArray())
-                    if (span.IsArray() && span.Size() == 2 && span[0].IsUint64() &&
-                        span[1].IsUint64())
-                        match.spans.emplace_back(span[0].GetUint64(), span[1].GetUint64());
+            read_spans(m.member("spans", false), match.spans);
             in.adopt(m.error());
             alert.matches.push_back(std::move(match));
         }

@@ -60,13 +60,14 @@ HttpOptions http_options(const Config& config) {
 
 } // namespace
 
-App::App(Config config, RuleSet rules, AppOptions options)
-    : m_config(std::move(config)), m_rules(std::move(rules)), m_options(options), m_io(1),
+App::App(Config config, RuleSet rules, Placing placing, AppOptions options)
+    : m_config(std::move(config)), m_rules(std::move(rules)), m_placing(std::move(placing)),
+      m_options(options), m_io(1),
       m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_purge(m_io),
       m_claims(m_io), m_status(m_io), m_zmq(1), m_curve(load_server_key(m_config.publish)),
       m_zap(zap_handler(m_zmq, m_config.publish, m_audited)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
-      m_http(m_io, http_options(m_config)), m_path(m_config, m_rules, m_journal, m_publisher),
+      m_http(m_io, http_options(m_config)), m_path(m_config, m_rules, m_placing, m_journal, m_publisher),
       m_scheduler(
           m_io, m_http, m_path, m_journal, m_source_metrics,
           [this](auto source, auto state, auto reason) { ops_event(source, state, reason); }),
@@ -281,6 +282,9 @@ void App::reload() {
     try {
         Config next = load_config(m_config.file);
         RuleSet rules = RuleSet::load(next.daemon.rules);
+        next.daemon.places = m_config.daemon.places; // read at start only
+        next.daemon.places_configured = m_config.daemon.places_configured;
+        Placing placing = Placing::load(next, &m_placing);
         for (const auto& warning : next.warnings)
             log::warning("config", "{}", warning);
         for (const auto& warning : rules.warnings())
@@ -312,6 +316,7 @@ void App::reload() {
         if (m_replay)
             m_replay->set_streams(stream_names(m_config));
         m_rules = std::move(rules);
+        m_placing = std::move(placing);
         std::erase_if(m_source_metrics, [this](const auto& entry) {
             return std::none_of(m_config.sources.begin(), m_config.sources.end(),
                                 [&](const SourceConfig& s) { return s.name == entry.first; });

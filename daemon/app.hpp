@@ -18,6 +18,7 @@
 
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/connector.hpp>
+#include <wijkwacht/places.hpp>
 #include <wijkwacht/rules.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -39,7 +40,7 @@ struct AppOptions {
 class App {
 public:
     // Opens the journal and binds the sockets. Throws Error.
-    App(Config config, RuleSet rules, AppOptions options);
+    App(Config config, RuleSet rules, Placing placing, AppOptions options);
     ~App();
 
     // Runs until SIGTERM/SIGINT (or, with --once, until every source has
@@ -66,6 +67,7 @@ private:
 
     Config m_config;
     RuleSet m_rules;
+    Placing m_placing;
     AppOptions m_options;
     boost::asio::io_context m_io;
     boost::asio::signal_set m_signals;

@@ -5,6 +5,7 @@
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/log.hpp>
+#include <wijkwacht/places.hpp>
 #include <wijkwacht/rules.hpp>
 #include <wijkwacht/time.hpp>
 
@@ -94,6 +95,7 @@ int main(int argc, char** argv) {
     try {
         Config config = load_config(config_file);
         RuleSet rules = RuleSet::load(config.daemon.rules);
+        Placing placing = Placing::load(config);
         if (check) {
             // The CURVE key files are configuration too.
             const auto server = load_server_key(config.publish);
@@ -103,6 +105,12 @@ int main(int argc, char** argv) {
             for (const auto& warning : rules.warnings())
                 fmt::print(stderr, "{}\n", warning);
             print_summary(config, rules);
+            if (placing.enabled())
+                fmt::print("  places     {} ({} places, {} area(s))\n", placing.path().string(),
+                           placing.tagger()->gazetteer().entries().size(), config.areas.size());
+            else
+                fmt::print("  places     none: {} does not exist, posts carry no places\n",
+                           config.daemon.places.string());
             if (server)
                 fmt::print("  curve      on, server key {}, {} authorized key(s)\n",
                            server->public_key, keys.size());
@@ -112,7 +120,10 @@ int main(int argc, char** argv) {
             log::warning("rules", "{}", warning);
         if (rules.enabled_count() == 0)
             log::warning("rules", "no enabled rules in daemon.rules: nothing will be flagged");
-        App app(std::move(config), std::move(rules), AppOptions{once});
+        if (!placing.enabled())
+            log::warning("places", "no gazetteer at {}: posts carry no places",
+                         config.daemon.places.string());
+        App app(std::move(config), std::move(rules), std::move(placing), AppOptions{once});
         return app.run();
     } catch (const ConfigError& e) {
         for (const auto& problem : e.problems())

@@ -16,7 +16,10 @@ CommitStats PostPath::take(const std::string& source, const SourceState& state,
     return stats;
 }
 
-std::optional<RoutedAlert> PostPath::flag(const Post& post) const {
+std::optional<RoutedAlert> PostPath::flag(const Post& seen) const {
+    // Placed first: rules may ask where a post is (in:).
+    Post post = seen;
+    m_placing.apply(post);
     auto matches = m_rules.evaluate(post);
     if (matches.empty())
         return std::nullopt;
@@ -26,10 +29,8 @@ std::optional<RoutedAlert> PostPath::flag(const Post& post) const {
     alert.flagged_at = now_rfc3339();
     alert.matches = std::move(matches);
     summarise_matches(alert);
-    alert.post = post;
-    for (const auto& stream : m_config.streams)
-        if (stream_accepts(stream, alert))
-            routed.streams.push_back(stream.name);
+    alert.post = std::move(post);
+    routed.streams = route(m_config.streams, alert);
     return routed;
 }
 

@@ -8,6 +8,7 @@
 #include "daemon/publisher.hpp"
 
 #include <wijkwacht/config.hpp>
+#include <wijkwacht/places.hpp>
 #include <wijkwacht/rules.hpp>
 
 #include <cstdint>
@@ -31,10 +32,12 @@ struct SourceMetrics {
 
 class PostPath {
 public:
-    // `config` (streams) and `rules` are the daemon's current ones; a reload
-    // replaces them in place.
-    PostPath(const Config& config, const RuleSet& rules, Journal& journal, Publisher& publisher)
-        : m_config(config), m_rules(rules), m_journal(journal), m_publisher(publisher) {}
+    // `config` (streams), `rules` and `placing` are the daemon's current
+    // ones; a reload replaces them in place.
+    PostPath(const Config& config, const RuleSet& rules, const Placing& placing, Journal& journal,
+             Publisher& publisher)
+        : m_config(config), m_rules(rules), m_placing(placing), m_journal(journal),
+          m_publisher(publisher) {}
 
     // Journals `posts` with the source's new `state` in one transaction,
     // then publishes what is due. Throws Error (nothing committed: the
@@ -57,6 +60,7 @@ private:
 
     const Config& m_config;
     const RuleSet& m_rules;
+    const Placing& m_placing;
     Journal& m_journal;
     Publisher& m_publisher;
     std::uint64_t m_published = 0;

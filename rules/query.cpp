@@ -515,9 +515,9 @@ private:
                 fail(lx.column, fmt::format("regex:/{}/: {}", v, re->error()));
             node->regex = std::move(re);
             node->label = "regex:/" + v + "/";
-        } else if (f != "from" && f != "to" && f != "source" && f != "lang") {
+        } else if (f != "from" && f != "to" && f != "source" && f != "lang" && f != "in") {
             fail(lx.column, fmt::format("unknown field \"{}:\" (fields: has, from, to, source, "
-                                        "platform, lang, tag, is, regex)",
+                                        "platform, lang, tag, is, in, regex)",
                                         f));
         }
         return node;
@@ -645,6 +645,26 @@ bool field_matches(const Node& node, const Post& post, std::vector<Hit>& hits) {
     }
     if (f == "is")
         return v == "reply" ? post.reply : post.repost;
+    if (f == "in") {
+        // An area's name, or a place's name or code, or one above it;
+        // "den-haag" is "Den Haag".
+        const auto words = [](std::string_view text) {
+            const auto index = tokenize(text);
+            std::string out;
+            for (std::size_t i = 0; i < index.size(); ++i)
+                out.append(i ? " " : "").append(index.word(i));
+            return out;
+        };
+        if (std::find(post.areas.begin(), post.areas.end(), v) != post.areas.end())
+            return true;
+        const auto want = words(v);
+        for (const auto& p : post.places)
+            for (const auto* name : {&p.name, &p.code, &p.gemeente, &p.provincie, &p.eenheid,
+                                     &p.basisteam, &p.authority, &p.force})
+                if (!name->empty() && words(*name) == want)
+                    return true;
+        return false;
+    }
     if (f == "regex") {
         const re2::StringPiece text(post.text);
         re2::StringPiece match;

@@ -17,6 +17,8 @@
 
 namespace wijkwacht {
 
+inline constexpr std::string_view k_places_dir = WIJKWACHT_PLACES_DIR;
+
 struct DaemonConfig {
     std::filesystem::path state_dir = "/var/lib/wijkwacht";
     std::vector<std::filesystem::path> rules = {"/etc/wijkwacht/rules.d"};
@@ -24,6 +26,10 @@ struct DaemonConfig {
     std::chrono::seconds retention = std::chrono::hours(24 * 30);
     bool allow_plain_http = false;
     std::chrono::milliseconds http_timeout = std::chrono::seconds(60); // one request, all in
+    // The gazetteer (places.tsv); a missing default means posts carry no
+    // places, a missing configured one is an error.
+    std::filesystem::path places = k_places_dir;
+    bool places_configured = false;
 };
 
 struct PublishConfig {
@@ -71,6 +77,7 @@ struct SourceConfig {
     std::vector<std::string> kinds; // politie: nieuws, gezocht, vermist
     std::optional<double> lat, lon; // politie: around this point …
     double radius = 5.0;            // politie: … within km (0.5, 2, 5, 10, 25)
+    std::string area;               // the [[area]] the source covers (optional)
     std::string origin;             // "file:line" of its [[source]] table, for messages
 };
 
@@ -90,6 +97,19 @@ struct StreamConfig {
     std::map<std::string, std::string> match_tags;
     std::vector<std::string> categories; // globs; empty: all
     Severity min_severity = Severity::info;
+    std::vector<std::string> areas; // [[area]] names; empty: anywhere
+    // Where an alert goes that this stream would take but that has no
+    // known place (a stream name; empty: this stream).
+    std::string unplaced;
+    std::string origin;
+};
+
+// A team's area (SPEC §4): places by name or code, resolved against the
+// gazetteer when the daemon loads the configuration.
+struct AreaConfig {
+    std::string name;
+    std::vector<std::string> gemeenten, woonplaatsen, wijken, buurten, basisteams, eenheden,
+        provincies, forces, authorities, towns;
     std::string origin;
 };
 
@@ -100,6 +120,7 @@ struct Config {
     MetricsConfig metrics;
     std::vector<SourceConfig> sources;
     std::vector<StreamConfig> streams; // always holds "all" unless configured
+    std::vector<AreaConfig> areas;
     std::vector<std::string> warnings; // "file:line: key: message"
 };
 
@@ -108,8 +129,13 @@ struct Config {
 Config load_config(const std::filesystem::path& file);
 Config parse_config(std::string_view text, const std::filesystem::path& file);
 
-// Does this alert belong on this stream? (tags, category globs, severity)
+// Does this alert belong on this stream? (tags, category globs, severity,
+// areas: an alert with no place passes the area check; route() sends it
+// where `unplaced` says)
 bool stream_accepts(const StreamConfig& stream, const Alert& alert);
+
+// The streams an alert goes to, each once, in configuration order.
+std::vector<std::string> route(const std::vector<StreamConfig>& streams, const Alert& alert);
 
 // Glob over dotted categories: "*" matches any run of characters, so
 // "crime.*" matches "crime.burglary" and "crime.theft.bicycle".

@@ -41,6 +41,28 @@ struct ReplyTo {
     bool operator==(const ReplyTo&) const = default;
 };
 
+// Byte range [first, second) in post.text.
+using Span = std::pair<std::size_t, std::size_t>;
+
+// A place a post is about (SPEC §4 "places"): a gazetteer entry, the
+// places above it, where it was read and how it was known. A connector may
+// hand over a hint the gazetteer has not resolved yet (`code` empty): a
+// name from an API's region field (`how` "field") or coordinates (`how`
+// "geo"); the place tagger replaces hints with what they resolve to.
+struct Place {
+    std::string name; // as people write it: "Den Haag"
+    // woonplaats | gemeente | wijk | buurt | provincie | eenheid |
+    // basisteam | force | authority | town
+    std::string kind;
+    std::string code;                                    // CBS, BAG or ONS code
+    std::string gemeente, provincie, eenheid, basisteam; // the Netherlands: above it
+    std::string authority, force;                        // England and Wales: above it
+    std::vector<Span> spans;  // where it was read in post.text
+    std::string how = "text"; // text | prefix | source | geo | field
+    std::optional<double> lat, lon;
+    bool operator==(const Place&) const = default;
+};
+
 // Optional string fields are omitted from JSON when empty.
 struct Post {
     std::string source;   // configured source name
@@ -58,15 +80,14 @@ struct Post {
     bool repost = false;
     std::optional<ReplyTo> reply_to;   // replies whose parent the platform names
     std::vector<std::string> mentions; // handles the post mentions; empty: omitted
+    std::vector<Place> places;         // where it is about; empty: omitted
+    std::vector<std::string> areas;    // the configured areas its places lie in
     bool operator==(const Post&) const = default;
 };
 
 enum class Severity { info, low, medium, high, critical };
 std::string_view to_string(Severity severity);
 std::optional<Severity> parse_severity(std::string_view text);
-
-// Byte range [first, second) in post.text.
-using Span = std::pair<std::size_t, std::size_t>;
 
 struct Match {
     std::string rule;
