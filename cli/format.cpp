@@ -54,8 +54,7 @@ std::string local_time(const std::string& rfc3339) {
 std::string describe_place(const Place& p) {
     std::string above;
     for (const auto* name : {&p.gemeente, &p.provincie, &p.eenheid, &p.authority, &p.force})
-        if (!name->empty() && *name != p.name &&
-            above.find(*name) == std::string::npos)
+        if (!name->empty() && *name != p.name && above.find(*name) == std::string::npos)
             above += (above.empty() ? "" : ", ") + *name;
     return fmt::format("{} ({}{}; {})", p.name, p.kind, above.empty() ? "" : "; " + above, p.how);
 }

@@ -1,10 +1,12 @@
 // wijkwacht places explain: what the place tagger reads in a text, and why.
+#include "cli/places.hpp"
+
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
-#include "cli/places.hpp"
 
 #include <wijkwacht/config.hpp>
 #include <wijkwacht/error.hpp>
+#include <wijkwacht/json.hpp>
 #include <wijkwacht/places.hpp>
 
 #include <fmt/format.h>
@@ -15,8 +17,8 @@
 namespace wijkwacht::cli {
 
 std::optional<PlaceTagger> load_places(const std::string& path) {
-    const std::filesystem::path p = path.empty() ? std::filesystem::path(k_places_dir)
-                                                 : std::filesystem::path(path);
+    const std::filesystem::path p =
+        path.empty() ? std::filesystem::path(k_places_dir) : std::filesystem::path(path);
     std::error_code ec;
     const auto file = std::filesystem::is_directory(p, ec) ? p / "places.tsv" : p;
     if (!std::filesystem::exists(file, ec)) {
@@ -73,6 +75,55 @@ int run_explain(const ExplainOptions& o) {
     return 0;
 }
 
+struct TagOptions {
+    std::string posts = "-";
+    std::string places;
+};
+
+// Post JSON lines in, the same with their places out.
+int run_tag(const TagOptions& o) {
+    const auto tagger = load_places(o.places);
+    if (!tagger) {
+        fmt::print(stderr, "wijkwacht: no gazetteer at {}: give --places\n", k_places_dir);
+        return 1;
+    }
+    std::FILE* in = o.posts == "-" ? stdin : std::fopen(o.posts.c_str(), "rb");
+    if (!in) {
+        fmt::print(stderr, "wijkwacht: {}: cannot be read\n", o.posts);
+        return 1;
+    }
+    std::string line;
+    std::size_t number = 0, bad = 0;
+    char buffer[65536];
+    bool more = true;
+    while (more) {
+        line.clear();
+        while (true) {
+            if (!std::fgets(buffer, sizeof buffer, in)) {
+                more = false;
+                break;
+            }
+            line += buffer;
+            if (!line.empty() && line.back() == '\n')
+                break;
+        }
+        if (line.find_first_not_of(" \t\r\n") == std::string::npos)
+            continue;
+        ++number;
+        auto post = post_from_json(line);
+        if (!post) {
+            fmt::print(stderr, "{}:{}: {}\n", o.posts, number, post.failure().message);
+            ++bad;
+            continue;
+        }
+        post->places = tagger->tag(*post);
+        fmt::print("{}\n", to_json(*post));
+    }
+    if (in != stdin)
+        std::fclose(in);
+    return bad ? 1 : 0;
+}
+
 } // namespace
 
 void add_places(CLI::App& app, Command& run) {
@@ -83,7 +134,21 @@ void add_places(CLI::App& app, Command& run) {
         "explain", "every place name read in TEXT, taken or dropped and why, and the places");
     e->add_option("text", explain->text, "the text (- for stdin)")->required();
     add_places_option(*e, explain->places);
-    e->callback([explain, &run] { run = [explain] { return run_explain(*explain); }; });
+    e->callback([explain, &run] {
+        run = [explain] {
+            return run_explain(*explain);
+        };
+    });
+    auto tag = std::make_shared<TagOptions>();
+    auto* t = places->add_subcommand("tag", "print Post JSON lines with their places");
+    t->add_option("posts", tag->posts, "Post JSON lines file, or - for stdin")
+        ->capture_default_str();
+    add_places_option(*t, tag->places);
+    t->callback([tag, &run] {
+        run = [tag] {
+            return run_tag(*tag);
+        };
+    });
 }
 
 } // namespace wijkwacht::cli

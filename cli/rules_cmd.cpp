@@ -1,7 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
-#include "cli/places.hpp"
 #include "cli/lines.hpp"
+#include "cli/places.hpp"
 #include "core/json_util.hpp"
 
 #include <wijkwacht/error.hpp>

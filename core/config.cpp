@@ -195,7 +195,9 @@ void read_area(Reader& in, const toml::table& table, Config& config) {
     AreaConfig a;
     a.origin = in.where(table.source());
     const auto list = [&](std::vector<std::string>& out) {
-        return [&](const toml::node& n, const std::string& k) { out = in.string_list(n, k, true); };
+        return [&](const toml::node& n, const std::string& k) {
+            out = in.string_list(n, k, true);
+        };
     };
     in.walk(table, "area",
             {
@@ -745,18 +747,18 @@ Config parse_config(std::string_view text, const fs::path& file) {
     };
     for (const auto& s : config.sources)
         if (!s.area.empty() && !area_known(s.area))
-            in.errors().push_back(fmt::format("{}: source.area: no [[area]] is called \"{}\"",
-                                              s.origin, s.area));
+            in.errors().push_back(
+                fmt::format("{}: source.area: no [[area]] is called \"{}\"", s.origin, s.area));
     for (const auto& s : config.streams) {
         for (const auto& a : s.areas)
             if (!area_known(a))
-                in.errors().push_back(fmt::format("{}: stream.areas: no [[area]] is called \"{}\"",
-                                                  s.origin, a));
+                in.errors().push_back(
+                    fmt::format("{}: stream.areas: no [[area]] is called \"{}\"", s.origin, a));
         if (!s.unplaced.empty() && s.unplaced != "all" &&
             std::none_of(config.streams.begin(), config.streams.end(),
                          [&](const StreamConfig& o) { return o.name == s.unplaced; }))
-            in.errors().push_back(fmt::format(
-                "{}: stream.unplaced: no [[stream]] is called \"{}\"", s.origin, s.unplaced));
+            in.errors().push_back(fmt::format("{}: stream.unplaced: no [[stream]] is called \"{}\"",
+                                              s.origin, s.unplaced));
         if (!s.unplaced.empty() && s.areas.empty())
             in.errors().push_back(fmt::format(
                 "{}: stream.unplaced: has no effect on a stream without areas", s.origin));

@@ -305,7 +305,8 @@ std::string read_post(const rapidjson::Value& value, const std::string& path, Po
             p.string("force", place.force);
             p.string("how", place.how);
             read_spans(p.member("spans", false), place.spans);
-            for (const auto& [key, out] : {std::pair{"lat", &place.lat}, std::pair{"lon", &place.lon}}) {
+            for (const auto& [key, out] :
+                 {std::pair{"lat", &place.lat}, std::pair{"lon", &place.lon}}) {
                 const auto it = item.FindMember(key);
                 if (it == item.MemberEnd())
                     continue;

@@ -62,12 +62,13 @@ HttpOptions http_options(const Config& config) {
 
 App::App(Config config, RuleSet rules, Placing placing, AppOptions options)
     : m_config(std::move(config)), m_rules(std::move(rules)), m_placing(std::move(placing)),
-      m_options(options), m_io(1),
-      m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io), m_watchdog(m_io), m_purge(m_io),
-      m_claims(m_io), m_status(m_io), m_zmq(1), m_curve(load_server_key(m_config.publish)),
+      m_options(options), m_io(1), m_signals(m_io, SIGINT, SIGTERM, SIGHUP), m_heartbeat(m_io),
+      m_watchdog(m_io), m_purge(m_io), m_claims(m_io), m_status(m_io), m_zmq(1),
+      m_curve(load_server_key(m_config.publish)),
       m_zap(zap_handler(m_zmq, m_config.publish, m_audited)), m_journal(m_config.daemon.state_dir),
       m_publisher(m_zmq, m_config.publish, m_curve ? &*m_curve : nullptr),
-      m_http(m_io, http_options(m_config)), m_path(m_config, m_rules, m_placing, m_journal, m_publisher),
+      m_http(m_io, http_options(m_config)),
+      m_path(m_config, m_rules, m_placing, m_journal, m_publisher),
       m_scheduler(
           m_io, m_http, m_path, m_journal, m_source_metrics,
           [this](auto source, auto state, auto reason) { ops_event(source, state, reason); }),

@@ -37,10 +37,10 @@ Areas::Areas(const std::vector<AreaConfig>& areas, const Gazetteer& g) {
         Resolved r;
         r.name = area.name;
         const std::pair<const std::vector<std::string>*, std::string_view> lists[] = {
-            {&area.gemeenten, "gemeente"},   {&area.woonplaatsen, "woonplaats"},
-            {&area.wijken, "wijk"},          {&area.buurten, "buurt"},
-            {&area.basisteams, "basisteam"}, {&area.eenheden, "eenheid"},
-            {&area.provincies, "provincie"}, {&area.forces, "force"},
+            {&area.gemeenten, "gemeente"},    {&area.woonplaatsen, "woonplaats"},
+            {&area.wijken, "wijk"},           {&area.buurten, "buurt"},
+            {&area.basisteams, "basisteam"},  {&area.eenheden, "eenheid"},
+            {&area.provincies, "provincie"},  {&area.forces, "force"},
             {&area.authorities, "authority"}, {&area.towns, "town"}};
         for (const auto& [values, kind] : lists)
             for (const auto& value : *values) {

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <map>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace wijkwacht {
@@ -37,8 +37,8 @@ std::optional<double> parse_number(std::string_view text) {
     return value;
 }
 
-constexpr std::string_view k_kinds[] = {"provincie", "gemeente",  "woonplaats", "wijk",
-                                        "buurt",     "eenheid",   "basisteam",  "force",
+constexpr std::string_view k_kinds[] = {"provincie", "gemeente", "woonplaats", "wijk",
+                                        "buurt",     "eenheid",  "basisteam",  "force",
                                         "authority", "town"};
 
 bool known_kind(std::string_view kind) {
@@ -90,7 +90,8 @@ void Gazetteer::add_form(std::string_view written, std::uint32_t entry, Form::Ki
         list.push_back({entry, kind});
     };
     add(m_forms, folded);
-    m_max_words = std::max<std::size_t>(m_max_words, 1 + std::count(folded.begin(), folded.end(), ' '));
+    m_max_words =
+        std::max<std::size_t>(m_max_words, 1 + std::count(folded.begin(), folded.end(), ' '));
     std::string compact;
     for (const char c : folded)
         if (c != ' ')
@@ -207,8 +208,8 @@ std::shared_ptr<const Gazetteer> Gazetteer::parse(std::string_view places, std::
             continue;
         const auto cols = split(line, '\t');
         if (cols.size() != 3) {
-            problems.push_back(fmt::format("{}:{}: expected kind<TAB>name<TAB>forms", forms_name,
-                                           line_no));
+            problems.push_back(
+                fmt::format("{}:{}: expected kind<TAB>name<TAB>forms", forms_name, line_no));
             continue;
         }
         auto& list = extra[{std::string(cols[0]), std::string(cols[1])}];
@@ -249,7 +250,8 @@ std::vector<std::uint32_t> Gazetteer::by_name(std::string_view name, std::string
     std::vector<std::uint32_t> out;
     if (const auto* list = forms(fold_words(name)))
         for (const auto& f : *list)
-            if (f.kind != Form::Kind::adjective && (kind.empty() || m_entries[f.entry].kind == kind))
+            if (f.kind != Form::Kind::adjective &&
+                (kind.empty() || m_entries[f.entry].kind == kind))
                 out.push_back(f.entry);
     return out;
 }

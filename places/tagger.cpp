@@ -18,31 +18,31 @@ using rules::TokenKind;
 
 // Words before a name that say a place follows.
 constexpr std::string_view k_place_words[] = {
-    "in",     "te",     "uit",    "bij",   "nabij", "omgeving", "rond", "rondom", "richting",
-    "naar",   "vanuit", "tussen", "regio", "wijk",  "buurt",    "dorp", "stad",   "from",
-    "near",   "at",     "across", "around", "to",   "of",       "gemeente", "provincie"};
+    "in",   "te",     "uit",    "bij",    "nabij", "omgeving", "rond",     "rondom",   "richting",
+    "naar", "vanuit", "tussen", "regio",  "wijk",  "buurt",    "dorp",     "stad",     "from",
+    "near", "at",     "across", "around", "to",    "of",       "gemeente", "provincie"};
 // Prefixes of hashtags that name a place: #politieUtrecht, #112Utrecht.
 constexpr std::string_view k_hashtag_prefixes[] = {
-    "politie", "wijkagent", "wijkagenten", "brandweer", "112", "nieuws", "gemeente",
-    "wijkteam", "basisteam", "team", "police", "bt"};
+    "politie",  "wijkagent", "wijkagenten", "brandweer", "112",    "nieuws",
+    "gemeente", "wijkteam",  "basisteam",   "team",      "police", "bt"};
 // A word after an adjective form that makes it a street's or building's name.
-constexpr std::string_view k_street_suffixes[] = {"weg",  "straat", "laan", "baan", "plein",
+constexpr std::string_view k_street_suffixes[] = {"weg",  "straat", "laan",   "baan",   "plein",
                                                   "dijk", "kade",   "singel", "gracht", "poort"};
 // Words that mark a post as American: its English town names are not ours.
 constexpr std::string_view k_foreign_words[] = {
-    "usa", "america", "american", "americans", "nypd", "fbi", "massachusetts", "alabama",
-    "ohio", "texas", "california", "florida", "york", "jersey", "illinois", "michigan",
-    "virginia", "georgia", "pennsylvania", "maryland", "connecticut", "kentucky",
-    "tennessee", "carolina", "ontario", "canada", "australia", "sheriff", "nh", "ma", "al"};
+    "usa",      "america",   "american", "americans",  "nypd",         "fbi",       "massachusetts",
+    "alabama",  "ohio",      "texas",    "california", "florida",      "york",      "jersey",
+    "illinois", "michigan",  "virginia", "georgia",    "pennsylvania", "maryland",  "connecticut",
+    "kentucky", "tennessee", "carolina", "ontario",    "canada",       "australia", "sheriff",
+    "nh",       "ma",        "al"};
 // Provincie abbreviations in "Bergen (NH)".
 const std::map<std::string_view, std::string_view> k_qualifiers = {
-    {"nh", "PV27"}, {"l", "PV31"},  {"li", "PV31"}, {"lb", "PV31"}, {"o", "PV23"},
+    {"nh", "PV27"}, {"l", "PV31"},  {"li", "PV31"},  {"lb", "PV31"}, {"o", "PV23"},
     {"ov", "PV23"}, {"g", "PV25"},  {"gld", "PV25"}, {"gr", "PV20"}, {"nb", "PV30"},
-    {"zh", "PV28"}, {"u", "PV26"},  {"ut", "PV26"}, {"fr", "PV21"}, {"dr", "PV22"},
+    {"zh", "PV28"}, {"u", "PV26"},  {"ut", "PV26"},  {"fr", "PV21"}, {"dr", "PV22"},
     {"z", "PV29"},  {"zl", "PV29"}, {"fl", "PV24"}};
 
-template <std::size_t N>
-bool one_of(std::string_view word, const std::string_view (&list)[N]) {
+template <std::size_t N> bool one_of(std::string_view word, const std::string_view (&list)[N]) {
     return std::find(std::begin(list), std::end(list), word) != std::end(list);
 }
 
@@ -61,8 +61,8 @@ bool is_upper_at(std::string_view text, std::size_t pos) {
 // Kinds in the order a name shared by several is read: the most precise
 // settlement first.
 int kind_rank(std::string_view kind) {
-    constexpr std::string_view order[] = {"woonplaats", "town",    "gemeente", "authority",
-                                          "provincie",  "force",   "eenheid",  "basisteam",
+    constexpr std::string_view order[] = {"woonplaats", "town",  "gemeente", "authority",
+                                          "provincie",  "force", "eenheid",  "basisteam",
                                           "wijk",       "buurt"};
     for (std::size_t i = 0; i < std::size(order); ++i)
         if (order[i] == kind)
@@ -70,7 +70,9 @@ int kind_rank(std::string_view kind) {
     return 99;
 }
 
-bool is_neighbourhood(std::string_view kind) { return kind == "wijk" || kind == "buurt"; }
+bool is_neighbourhood(std::string_view kind) {
+    return kind == "wijk" || kind == "buurt";
+}
 
 struct Mention {
     std::size_t first, last; // tokens
@@ -243,8 +245,14 @@ private:
     bool sentence_start(std::size_t tok) const {
         if (tok == 0)
             return true;
-        const auto between = m_text.substr(token(tok - 1).end, token(tok).begin - token(tok - 1).end);
+        const auto between =
+            m_text.substr(token(tok - 1).end, token(tok).begin - token(tok - 1).end);
         return between.find_first_of(".!?:\n") != std::string_view::npos;
+    }
+
+    bool in_mention(std::size_t tok) const {
+        return std::any_of(m_mentions.begin(), m_mentions.end(),
+                           [tok](const Mention& m) { return m.first <= tok && tok <= m.last; });
     }
 
     bool after_place_word(const Mention& m) const {
@@ -260,9 +268,9 @@ private:
         for (auto& m : m_mentions) {
             if (m.how == "prefix" || m.hashtag)
                 continue;
-            const bool word_name =
-                std::any_of(m.forms.begin(), m.forms.end(),
-                            [&](const auto& f) { return m_g.entries()[f.entry].word; });
+            const bool word_name = std::any_of(m.forms.begin(), m.forms.end(), [&](const auto& f) {
+                return m_g.entries()[f.entry].word;
+            });
             const bool adjective = std::all_of(m.forms.begin(), m.forms.end(), [](const auto& f) {
                 return f.kind == Gazetteer::Form::Kind::adjective;
             });
@@ -276,10 +284,13 @@ private:
             }
             if (m.first > 0 && word(m.first - 1) == "van") {
                 const auto van = m.first - 1;
-                const bool capital_van = is_upper_at(m_text, token(van).begin) && !sentence_start(van);
+                const bool capital_van =
+                    is_upper_at(m_text, token(van).begin) && !sentence_start(van);
+                // "Kees van Amsterdam", not "Centrum van Hengelo".
                 const bool name_before = van > 0 && !sentence_start(van) &&
                                          token(van - 1).kind == TokenKind::word &&
-                                         is_upper_at(m_text, token(van - 1).begin) && !m_title_case;
+                                         is_upper_at(m_text, token(van - 1).begin) &&
+                                         !m_title_case && !in_mention(van - 1);
                 if (capital_van || name_before) {
                     drop(m, "a surname");
                     continue;
@@ -326,8 +337,8 @@ private:
                 score += 2;
         }
         // "Bergen (NH)"
-        if (m.last + 2 < m_index.size() && m_text.substr(token(m.last).end, 2).find('(') !=
-                                               std::string_view::npos) {
+        if (m.last + 1 < m_index.size() &&
+            m_text.substr(token(m.last).end, 2).find('(') != std::string_view::npos) {
             const auto q = k_qualifiers.find(word(m.last + 1));
             if (q != k_qualifiers.end())
                 if (const auto* p = m_g.by_code(q->second); p && has(index_of(p)))
@@ -410,10 +421,20 @@ private:
                 open[i] = true;
             }
         }
-        for (std::size_t i = 0; i < m_mentions.size(); ++i) {
-            if (!open[i])
-                continue;
-            auto& m = m_mentions[i];
+        // Then shared settlement names, then neighbourhoods, each with what
+        // was read before as context.
+        for (const bool neighbourhoods : {false, true})
+            for (std::size_t i = 0; i < m_mentions.size(); ++i)
+                if (open[i]) {
+                    std::string kind;
+                    candidates_of(m_mentions[i], kind);
+                    if (is_neighbourhood(kind) == neighbourhoods)
+                        choose_shared(m_mentions[i]);
+                }
+    }
+
+    void choose_shared(Mention& m) {
+        {
             std::string kind;
             auto candidates = candidates_of(m, kind);
             // A neighbourhood needs its town in the post or the source's area.
@@ -424,7 +445,7 @@ private:
                         placed.push_back(c);
                 if (placed.empty()) {
                     m.verdict = "dropped: a neighbourhood whose town the post does not name";
-                    continue;
+                    return;
                 }
                 candidates = placed;
             }
@@ -445,9 +466,10 @@ private:
                 m.verdict = fmt::format("dropped: {} places are called this, and nothing in the "
                                         "post tells them apart",
                                         candidates.size());
-                continue;
+                return;
             }
             m.chosen = best;
+            m_anchors.push_back(best);
             m.verdict = candidates.size() > 1
                             ? fmt::format("taken: the likeliest of {} places of this name",
                                           candidates.size())

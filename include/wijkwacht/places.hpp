@@ -107,7 +107,8 @@ public:
     // about.
     std::vector<Place> tag(const Post& post, const SourceArea* area = nullptr) const;
     // Every name the tagger read in `text`, taken or dropped, and why.
-    std::vector<PlaceReading> explain(std::string_view text, const SourceArea* area = nullptr) const;
+    std::vector<PlaceReading> explain(std::string_view text,
+                                      const SourceArea* area = nullptr) const;
 
     const Gazetteer& gazetteer() const { return *m_gazetteer; }
 

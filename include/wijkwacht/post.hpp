@@ -57,8 +57,8 @@ struct Place {
     std::string code;                                    // CBS, BAG or ONS code
     std::string gemeente, provincie, eenheid, basisteam; // the Netherlands: above it
     std::string authority, force;                        // England and Wales: above it
-    std::vector<Span> spans;  // where it was read in post.text
-    std::string how = "text"; // text | prefix | source | geo | field
+    std::vector<Span> spans;                             // where it was read in post.text
+    std::string how = "text";                            // text | prefix | source | geo | field
     std::optional<double> lat, lon;
     bool operator==(const Place&) const = default;
 };

@@ -452,7 +452,9 @@ TEST_CASE("the man pages name every command and option --help does") {
                                                          {"rules", "check"},
                                                          {"rules", "test"},
                                                          {"rules", "stats"},
-                                                         {"rules", "explain"}};
+                                                         {"rules", "explain"},
+                                                         {"places", "explain"},
+                                                         {"places", "tag"}};
     for (const auto& command : commands) {
         auto args = command;
         args.push_back("--help");
@@ -539,17 +541,18 @@ zzz = 1
 [[stream]]
 name = "s"
 zzz = 1
+[[area]]
+name = "x"
+zzz = 1
 )");
     const auto out = dir.path() / "check.txt";
     Process p({WIJKWACHTD_PATH, "--config", (dir.path() / "all.toml").string(), "--check"}, {},
               out);
     REQUIRE(p.wait(std::chrono::seconds(10)) == 2);
     const auto errors = read_text(out);
-    const std::vector<std::pair<std::string, std::string>> tables{{"daemon.zzz", "[daemon]"},
-                                                                  {"publish.zzz", "[publish]"},
-                                                                  {"metrics.zzz", "[metrics]"},
-                                                                  {"source.zzz", "[[source]]"},
-                                                                  {"stream.zzz", "[[stream]]"}};
+    const std::vector<std::pair<std::string, std::string>> tables{
+        {"daemon.zzz", "[daemon]"},   {"publish.zzz", "[publish]"}, {"metrics.zzz", "[metrics]"},
+        {"source.zzz", "[[source]]"}, {"stream.zzz", "[[stream]]"}, {"area.zzz", "[[area]]"}};
     for (const auto& [marker, table] : tables) {
         const auto section = man_section(page, table);
         const auto keys = known_keys(line_with(errors, marker));
@@ -561,7 +564,7 @@ zzz = 1
         }
     }
     for (const auto& key : known_keys(line_with(errors, ": zzz: unknown key")))
-        if (key != "source" && key != "stream")
+        if (key != "source" && key != "stream" && key != "area")
             CHECK(page.find("\n.SH [" + key + "]\n") != std::string::npos);
 }
 
