@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <netinet/in.h>
 #include <sched.h>
@@ -67,14 +68,20 @@ std::int64_t now_us() {
         .count();
 }
 
+// Where the posts say they are: names the tagger takes, shares, drops.
+constexpr const char* k_where[] = {"in Utrecht",  "in Bergen bij Alkmaar", "aan de Utrechtseweg",
+                                   "in Best",     "in de Haagse wijk",     "bij #politieAmersfoort",
+                                   "in de buurt", "van Kees van Amsterdam"};
+
 std::string event(std::int64_t time_us, std::size_t i, bool flagged) {
     return fmt::format(
         R"({{"did":"did:plc:user{}","time_us":{},"kind":"commit","commit":{{"rev":"3mrev{}",)"
         R"("operation":"create","collection":"app.bsky.feed.post","rkey":"3k{}",)"
         R"("record":{{"$type":"app.bsky.feed.post","createdAt":"2026-11-29T09:58:00.000Z",)"
-        R"("langs":["nl"],"text":"{} #{} in de wijk, wie heeft iets gezien of gehoord? Bel de )"
+        R"("langs":["nl"],"text":"{} #{} {}, wie heeft iets gezien of gehoord? Bel de )"
         R"(politie of laat een tip achter."}},"cid":"bafyrei{}"}}}})",
-        i % 5000, time_us, i, i, flagged ? "Inbraak" : "Buurtfeest", i, i);
+        i % 5000, time_us, i, i, flagged ? "Inbraak" : "Buurtfeest", i,
+        k_where[i % std::size(k_where)], i);
 }
 
 } // namespace
@@ -90,6 +97,10 @@ int main(int argc, char** argv) {
     cli.add_option("--rate", rate, "posts per second for the latency run")->capture_default_str();
     cli.add_option("--seconds", seconds, "length of the latency run")->capture_default_str();
     cli.add_option("--daemon", daemon, "wijkwachtd to run")->capture_default_str();
+    std::string places;
+    cli.add_option("--places", places,
+                   "a gazetteer (scripts/places-build) to place every post with, and an area "
+                   "the one stream routes on");
     CLI11_PARSE(cli, argc, argv);
 
     TempDir dir;
@@ -98,12 +109,21 @@ int main(int argc, char** argv) {
     const std::string endpoint = "ipc://" + (dir.path() / "pub.sock").string();
     write_text(dir.path() / "rules.toml",
                "[[rule]]\nid = \"inbraak\"\ncategory = \"crime.burglary\"\nquery = 'inbraak'\n");
+    const std::string placing =
+        places.empty()
+            ? ""
+            : fmt::format("places = \"{}\"\n", std::filesystem::absolute(places).string());
+    const std::string area = places.empty()
+                                 ? ""
+                                 : "[[area]]\nname = \"nl\"\nprovincies = "
+                                   "[\"Utrecht\", \"Noord-Holland\"]\n[[stream]]\nname = "
+                                   "\"team\"\nareas = [\"nl\"]\n";
     write_text(dir.path() / "w.toml",
-               fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n"
+               fmt::format("[daemon]\nstate_dir = \"state\"\nrules = [\"rules.toml\"]\n{}"
                            "[publish]\nendpoint = \"{}\"\n[metrics]\nlisten = \"127.0.0.1:{}\"\n"
                            "[[source]]\nname = \"bluesky\"\ntype = \"jetstream\"\n"
-                           "endpoints = [\"{}\"]\nlangs = [\"nl\"]\n",
-                           endpoint, metrics, jetstream.url()));
+                           "endpoints = [\"{}\"]\nlangs = [\"nl\"]\n{}",
+                           placing, endpoint, metrics, jetstream.url(), area));
     std::vector<std::string> argv_daemon{daemon, "--config", (dir.path() / "w.toml").string(),
                                          "--log-level", "warning"};
     // The daemon on core 1, this process (server and subscriber) on core 0.

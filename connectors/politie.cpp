@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace wijkwacht {
 
@@ -143,6 +144,37 @@ Post to_post(const rapidjson::Value& item, const SourceConfig& source,
     for (const auto& part : parts)
         post.text += (post.text.empty() ? "" : "\n") + part;
     post.tags = source.tags;
+    // Where the police say it is: the item's area names ("Tilburg, Waalwijk")
+    // and its coordinates, as hints the place tagger resolves.
+    std::string_view names = area;
+    while (!names.empty()) {
+        const auto comma = names.find(',');
+        auto name = names.substr(0, comma);
+        while (!name.empty() && name.front() == ' ')
+            name.remove_prefix(1);
+        while (!name.empty() && name.back() == ' ')
+            name.remove_suffix(1);
+        if (!name.empty()) {
+            Place hint;
+            hint.how = "field";
+            hint.name = std::string(name);
+            post.places.push_back(std::move(hint));
+        }
+        names = comma == std::string_view::npos ? std::string_view() : names.substr(comma + 1);
+    }
+    if (const auto* places = member(item, "locaties"); places && places->IsArray())
+        for (const auto& at : places->GetArray()) {
+            const auto* lat = at.IsObject() ? member(at, "latitude") : nullptr;
+            const auto* lon = at.IsObject() ? member(at, "longitude") : nullptr;
+            if (lat && lon && lat->IsNumber() && lon->IsNumber() &&
+                std::abs(lat->GetDouble()) <= 90 && std::abs(lon->GetDouble()) <= 180) {
+                Place hint;
+                hint.how = "geo";
+                hint.lat = lat->GetDouble();
+                hint.lon = lon->GetDouble();
+                post.places.push_back(std::move(hint));
+            }
+        }
     return post;
 }
 

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace wijkwacht {
@@ -219,8 +220,15 @@ std::shared_ptr<const Gazetteer> Gazetteer::parse(std::string_view places, std::
     }
     if (!problems.empty())
         throw ConfigError(std::move(problems));
+    // "-": names that stand for something else (Nederland, Oranje).
+    std::set<std::string> never;
+    for (const auto& [key, list] : extra)
+        if (key.first == "-")
+            never.insert(fold_words(key.second));
     for (std::uint32_t i = 0; i < g->m_entries.size(); ++i) {
         const auto& e = g->m_entries[i];
+        if (never.count(fold_words(e.name)))
+            continue;
         g->add_form(e.name, i, Form::Kind::name);
         for (const auto& a : e.aliases)
             g->add_form(a, i, Form::Kind::alias);

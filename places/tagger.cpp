@@ -278,7 +278,7 @@ private:
                 drop(m, "not capitalised");
                 continue;
             }
-            if (word_name && !after_place_word(m) && (m_title_case || sentence_start(m.first))) {
+            if (word_name && !after_place_word(m)) {
                 drop(m, "an ordinary word, with no place word before it");
                 continue;
             }

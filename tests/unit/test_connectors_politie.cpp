@@ -178,3 +178,32 @@ TEST_CASE("conformance: the recorded politie.nl news answer in ../shared/fixture
         CHECK(post.created_at != "2026-11-29T10:00:00Z"); // a real time, not the fetch time
     }
 }
+
+TEST_CASE("politie: an item's area names and coordinates become place hints") {
+    const PolitieConnector c(utrecht());
+    const auto nieuws = c.parse(ok_response(read_file(fixture("politie/nieuws.json"))), "");
+    REQUIRE(nieuws.ok());
+    REQUIRE(nieuws->posts.size() == 2);
+    const auto& first = nieuws->posts[0].places;
+    REQUIRE(first.size() == 2);
+    CHECK(first[0].how == "field");
+    CHECK(first[0].name == "Utrecht");
+    CHECK(first[0].code.empty()); // the tagger resolves it
+    CHECK(first[1].how == "geo");
+    CHECK(*first[1].lat == doctest::Approx(52.09));
+    CHECK(*first[1].lon == doctest::Approx(5.12));
+    REQUIRE(nieuws->posts[1].places.size() == 1); // no coordinates
+
+    const auto body = R"({"iterator":{"last":true,"offset":0},"nieuwsberichten":[
+        {"uid":"a","url":"https://www.politie.nl/nieuws/a","titel":"Camera's","publicatiedatum":"2026-01-10 14:00:00",
+         "gebied":"Tilburg, Waalwijk , ,Waspik",
+         "locaties":[{"latitude":51.6,"longitude":5.05},{"latitude":"x","longitude":5},{"latitude":91,"longitude":5}]}]})";
+    const auto parsed = c.parse(ok_response(body), "");
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed->posts.size() == 1);
+    std::vector<std::string> names;
+    for (const auto& p : parsed->posts[0].places)
+        names.push_back(p.how + ":" + p.name);
+    CHECK(names ==
+          std::vector<std::string>{"field:Tilburg", "field:Waalwijk", "field:Waspik", "geo:"});
+}
