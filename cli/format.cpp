@@ -147,8 +147,32 @@ std::string describe_update(const rapidjson::Value& u, bool color) {
     return line;
 }
 
+std::string describe_incident_update(const rapidjson::Value& u, bool color) {
+    if (json_text(u, "type") != "incident_update")
+        return {};
+    std::string where;
+    if (const auto* places = json_array(u, "places"))
+        for (const auto& p : places->GetArray())
+            if (p.IsObject() && where.size() < 60)
+                where += (where.empty() ? "" : ", ") + json_text(p, "name");
+    std::string categories;
+    if (const auto* list = json_array(u, "categories"))
+        for (const auto& c : list->GetArray())
+            if (c.IsString())
+                categories += (categories.empty() ? "" : ", ") + std::string(as_view(c));
+    const auto count = json_int64(u, "count").value_or(0);
+    const std::string dim = color ? "\033[2m" : "";
+    const std::string reset = color ? "\033[0m" : "";
+    return fmt::format("{}  +{} on incident {} ({} posts){}{}{}  {}[{} #{}]{}",
+                       local_time(json_text(u, "last_at")), count > 1 ? count - 1 : 1,
+                       json_text(u, "incident").substr(0, 12), count,
+                       where.empty() ? "" : " " + where, categories.empty() ? "" : " · ",
+                       categories, dim, json_text(u, "stream"),
+                       json_int64(u, "stream_seq").value_or(0), reset);
+}
+
 void print_message(std::string_view who, std::string_view stream, const std::string& body,
-                   bool color) {
+                   bool color, Folding* folding) {
     rapidjson::Document doc;
     if (auto error = parse_json(body, doc, 64); error || !doc.IsObject()) {
         fmt::print(stderr, "{}: [{}] unreadable message: {}\n", who, stream,
@@ -164,6 +188,13 @@ void print_message(std::string_view who, std::string_view stream, const std::str
         else if (const auto owner = json_text(doc, "owner"); !state.empty() && !owner.empty())
             state += " by " + owner;
         const auto alert = alert_from_json(body);
+        if (alert && folding && !alert->incident.empty() && folding->shown.count(alert->incident)) {
+            // Its incident_update, next on the stream, says it in one line.
+            folding->texts[alert->id] = alert->post.text.substr(0, 100);
+            return;
+        }
+        if (alert && folding && !alert->incident.empty())
+            folding->shown.emplace(alert->incident, alert->id);
         if (alert)
             print_alert(*alert, color, state);
         else
@@ -171,6 +202,19 @@ void print_message(std::string_view who, std::string_view stream, const std::str
                        alert.failure().message);
     } else if (type == "alert_update") {
         fmt::print("{}\n\n", describe_update(doc, color));
+    } else if (type == "incident_update") {
+        std::string line = describe_incident_update(doc, color);
+        if (folding) {
+            const auto it = folding->texts.find(json_text(doc, "alert"));
+            if (it != folding->texts.end()) {
+                std::string text;
+                for (const char c : it->second)
+                    text += c == '\n' ? ' ' : c;
+                line += "\n    " + text;
+                folding->texts.erase(it);
+            }
+        }
+        fmt::print("{}\n\n", line);
     } else {
         fmt::print("[{}] {}\n", stream, body);
     }

@@ -4,6 +4,7 @@
 
 #include <rapidjson/document.h>
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,10 +34,22 @@ void print_alert(const Alert& alert, bool color, std::string_view state = {});
 // `update` is not one.
 std::string describe_update(const rapidjson::Value& update, bool color);
 
+// What a reader of a stream has seen of incidents: a later alert of an
+// incident it has shown is folded into one line.
+struct Folding {
+    std::map<std::string, std::string> shown; // incident -> its first alert's id
+    std::map<std::string, std::string> texts; // folded alerts' text, until their update
+};
+
+// "+2 on incident 1a2b3c4d5e6f (3 posts) Utrecht · crime.violence", the
+// line for an incident_update; empty when `update` is not one.
+std::string describe_incident_update(const rapidjson::Value& update, bool color);
+
 // Prints one message of a stream as people read it: an alert, an
-// alert_update, or anything else as it came. Problems go to stderr
-// prefixed with `who`.
+// alert_update, an incident_update, or anything else as it came. With
+// `folding`, a later alert of an incident already shown is one line.
+// Problems go to stderr prefixed with `who`.
 void print_message(std::string_view who, std::string_view stream, const std::string& body,
-                   bool color);
+                   bool color, Folding* folding = nullptr);
 
 } // namespace wijkwacht::cli

@@ -154,7 +154,7 @@ private:
             fmt::print("{}\n", body);
             std::fflush(stdout);
         } else {
-            print_message("wijkwacht tail", stream, body, m_o.color);
+            print_message("wijkwacht tail", stream, body, m_o.color, &m_folding);
         }
         if (m_file)
             save_position(*m_file, m_position);
@@ -334,6 +334,7 @@ private:
     }
 
     TailOptions m_o;
+    Folding m_folding; // later posts of an incident shown, in one line
     std::optional<ClientKeys> m_keys;
     zmq::context_t m_context{1};
     zmq::socket_t m_socket;

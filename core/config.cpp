@@ -180,6 +180,16 @@ void read_daemon(Reader& in, const toml::table& table, Config& config) {
                              d.http_timeout = *v;
                      }
                  }},
+                {"incident_window",
+                 [&](const toml::node& n, const std::string& k) {
+                     if (const auto v = in.duration(n, k)) {
+                         if (*v > std::chrono::hours(24 * 7))
+                             in.error(n.source(), k, "must be at most 7d (\"0s\": no incidents)");
+                         else
+                             d.incident_window =
+                                 std::chrono::duration_cast<std::chrono::seconds>(*v);
+                     }
+                 }},
                 {"places",
                  [&](const toml::node& n, const std::string& k) {
                      std::string s;

@@ -36,6 +36,8 @@ void read_spans(const rapidjson::Value* spans, std::vector<Span>& out) {
             out.emplace_back(span[0].GetUint64(), span[1].GetUint64());
 }
 
+} // namespace
+
 void write_place(JsonWriter& out, const Place& place) {
     out.StartObject();
     write_optional(out, "name", place.name);
@@ -59,6 +61,8 @@ void write_place(JsonWriter& out, const Place& place) {
     }
     out.EndObject();
 }
+
+namespace {
 
 void write_post(JsonWriter& out, const Post& post) {
     out.StartObject();
@@ -393,6 +397,7 @@ std::string to_json(const Alert& alert) {
         out.EndObject();
     }
     out.EndArray();
+    write_optional(out, "incident", alert.incident);
     write_key(out, "post");
     write_post(out, alert.post);
     out.EndObject();
@@ -448,6 +453,7 @@ Result<Alert> alert_from_json(std::string_view text) {
     in.string("stream", alert.stream);
     in.integer("stream_seq", alert.stream_seq);
     in.string("flagged_at", alert.flagged_at);
+    in.string("incident", alert.incident);
     in.string("severity", severity, true);
     if (in.error().empty() && !parse_severity(severity))
         in.fail("severity", "is not one of info, low, medium, high, critical");

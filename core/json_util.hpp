@@ -4,6 +4,8 @@
 // pre-pass that enforces a nesting limit (deep DOMs overflow the stack when
 // destroyed), UTF-8 validation, and string access by length.
 
+#include <wijkwacht/post.hpp>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -60,5 +62,8 @@ inline void write_key(JsonWriter& out, std::string_view key) {
 // {"type":"error","message":…}: how the daemon's endpoints and the console
 // refuse a request.
 std::string json_error(std::string_view message);
+
+// A place as Post JSON writes it (SPEC §4), for messages that carry places.
+void write_place(JsonWriter& out, const Place& place);
 
 } // namespace wijkwacht

@@ -1,6 +1,7 @@
 #include "daemon/journal.hpp"
 
 #include "core/hash.hpp"
+#include "core/json_util.hpp"
 
 #include <wijkwacht/error.hpp>
 #include <wijkwacht/json.hpp>
@@ -83,6 +84,16 @@ CREATE TABLE transitions(
     note TEXT NOT NULL DEFAULT '',
     target TEXT NOT NULL DEFAULT '');
 CREATE INDEX transitions_by_alert ON transitions(seq);
+)sql",
+    // 3: incidents. Each alert's incident, decided when it was flagged and
+    // journaled with it; incident updates are deliveries of kind
+    // 'incident_update'.
+    R"sql(
+CREATE TABLE incident_alerts(
+    seq INTEGER PRIMARY KEY REFERENCES alerts(seq),
+    incident TEXT NOT NULL);
+CREATE INDEX incident_alerts_by_incident ON incident_alerts(incident);
+CREATE INDEX alerts_by_time ON alerts(flagged_at);
 )sql",
 };
 
@@ -229,6 +240,7 @@ CommitStats Journal::commit(const std::string& source, const SourceState& state,
     sql::Statement mark(m_db, "INSERT OR IGNORE INTO seen(platform, post_id, source, first_seen) "
                               "VALUES (?, ?, ?, ?)");
     sql::Statement add_alert(m_db, "INSERT INTO alerts(alert_id, flagged_at) VALUES (?, ?)");
+    sql::Statement add_incident(m_db, "INSERT INTO incident_alerts(seq, incident) VALUES (?, ?)");
     Deliveries deliveries(m_db);
     // What the source carries now: never purged from `seen` while it does.
     sql::Statement forget(m_db, "DELETE FROM current WHERE source = ?");
@@ -255,15 +267,80 @@ CommitStats Journal::commit(const std::string& source, const SourceState& state,
         add_alert.bind(1, alert.id).bind(2, alert.flagged_at).run();
         alert.seq = m_db.last_insert_rowid();
         ++stats.alerts;
+        if (!alert.incident.empty())
+            add_incident.bind(1, alert.seq).bind(2, alert.incident).run();
         for (const auto& stream : routed->streams) {
             alert.stream = stream;
             alert.stream_seq = deliveries.next(stream);
             deliveries.add(stream, alert.stream_seq, alert.seq, to_json(alert), "alert");
+            if (routed->joined) {
+                const auto seq = deliveries.next(stream);
+                deliveries.add(
+                    stream, seq, alert.seq,
+                    incident_update_json(*routed->joined, "joined", alert.id, m_epoch, stream, seq),
+                    "incident_update");
+            }
         }
     }
     store_state(m_db, source, state);
     txn.commit();
     return stats;
+}
+
+std::vector<RecordedAlert> Journal::incident_alerts(std::int64_t since) {
+    sql::Statement q(m_db,
+                     "SELECT a.flagged_at, i.incident, "
+                     "(SELECT body FROM deliveries d WHERE d.seq = a.seq AND d.kind = 'alert' "
+                     "LIMIT 1) FROM alerts a JOIN incident_alerts i ON i.seq = a.seq "
+                     "WHERE a.flagged_at >= ? ORDER BY a.seq");
+    q.bind(1, rfc3339_of(since));
+    std::vector<RecordedAlert> out;
+    while (q.step()) {
+        auto alert = alert_from_json(q.text(2));
+        const auto at = parse_rfc3339(q.text(0));
+        if (!alert || !at)
+            continue; // its deliveries purged: nothing left to join to
+        out.push_back(
+            {std::move(*alert), q.text(1),
+             std::chrono::duration_cast<std::chrono::seconds>(at->time_since_epoch()).count()});
+    }
+    return out;
+}
+
+std::string incident_update_json(const Incident& incident, std::string_view op,
+                                 std::string_view alert, std::string_view epoch,
+                                 std::string_view stream, std::int64_t stream_seq) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter out(buffer);
+    out.StartObject();
+    const auto field = [&](std::string_view key, std::string_view value) {
+        write_key(out, key);
+        write_string(out, value);
+    };
+    field("type", "incident_update");
+    field("epoch", epoch);
+    field("stream", stream);
+    write_key(out, "stream_seq");
+    out.Int64(stream_seq);
+    field("incident", incident.id);
+    field("op", op);
+    field("alert", alert);
+    write_key(out, "count");
+    out.Uint64(incident.count);
+    field("first_at", rfc3339_of(incident.first_at));
+    field("last_at", rfc3339_of(incident.last_at));
+    write_key(out, "places");
+    out.StartArray();
+    for (const auto& p : incident.places)
+        write_place(out, p);
+    out.EndArray();
+    write_key(out, "categories");
+    out.StartArray();
+    for (const auto& c : incident.categories)
+        write_string(out, c);
+    out.EndArray();
+    out.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
 }
 
 std::vector<Delivery> Journal::unpublished(std::size_t limit) {

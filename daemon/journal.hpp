@@ -10,6 +10,7 @@
 #include "core/sqlite.hpp"
 #include "daemon/workflow.hpp"
 
+#include <wijkwacht/incidents.hpp>
 #include <wijkwacht/post.hpp>
 
 #include <chrono>
@@ -34,7 +35,24 @@ struct SourceState {
 struct RoutedAlert {
     Alert alert; // seq, stream and stream_seq are assigned by the journal
     std::vector<std::string> streams;
+    // The incident as it stands after this alert joined it (an
+    // incident_update goes out on each of `streams`); none when the alert
+    // opened it or incidents are off.
+    std::optional<Incident> joined;
 };
+
+// An alert as the journal recorded it, with its incident, for rebuilding
+// the index of open incidents at start.
+struct RecordedAlert {
+    Alert alert;
+    std::string incident;
+    std::int64_t flagged_at = 0; // unix seconds
+};
+
+// The incident_update message of SPEC §4.
+std::string incident_update_json(const Incident& incident, std::string_view op,
+                                 std::string_view alert, std::string_view epoch,
+                                 std::string_view stream, std::int64_t stream_seq);
 
 struct Delivery {
     std::string stream;
@@ -97,6 +115,10 @@ public:
     PurgeStats purge(std::chrono::seconds retention, const std::set<std::string>& sources);
     // Whether the last purge (by any run on this journal) is `every` ago.
     bool purge_due(std::chrono::seconds every);
+
+    // Alerts flagged since `since` (unix seconds) that belong to an
+    // incident, oldest first.
+    std::vector<RecordedAlert> incident_alerts(std::int64_t since);
 
     // The newest stream_seq of every stream that has one.
     std::map<std::string, std::int64_t> stream_heads();

@@ -4,10 +4,33 @@
 
 namespace wijkwacht {
 
+PostPath::PostPath(const Config& config, const RuleSet& rules, const Placing& placing,
+                   Journal& journal, Publisher& publisher)
+    : m_config(config), m_rules(rules), m_placing(placing), m_journal(journal),
+      m_publisher(publisher) {
+    rebuild_incidents();
+}
+
+void PostPath::rebuild_incidents() {
+    const auto window = m_config.daemon.incident_window;
+    m_incidents = IncidentIndex({window, IncidentOptions{}.max_open});
+    if (window.count() == 0)
+        return;
+    for (const auto& recorded : m_journal.incident_alerts(unix_now() - window.count()))
+        m_incidents.add(recorded.alert, recorded.incident, recorded.flagged_at);
+}
+
 CommitStats PostPath::take(const std::string& source, const SourceState& state,
                            const std::vector<Post>& posts, SourceMetrics& counted, bool carried) {
-    const CommitStats stats = m_journal.commit(
-        source, state, posts, [this](const Post& post) { return flag(post); }, carried);
+    m_incidents.expire(unix_now());
+    CommitStats stats;
+    try {
+        stats = m_journal.commit(
+            source, state, posts, [this](const Post& post) { return flag(post); }, carried);
+    } catch (...) {
+        rebuild_incidents();
+        throw;
+    }
     counted.posts += stats.posts;
     counted.new_posts += stats.new_posts;
     counted.alerts += stats.alerts;
@@ -16,7 +39,7 @@ CommitStats PostPath::take(const std::string& source, const SourceState& state,
     return stats;
 }
 
-std::optional<RoutedAlert> PostPath::flag(const Post& seen) const {
+std::optional<RoutedAlert> PostPath::flag(const Post& seen) {
     // Placed first: rules may ask where a post is (in:).
     Post post = seen;
     m_placing.apply(post);
@@ -31,6 +54,17 @@ std::optional<RoutedAlert> PostPath::flag(const Post& seen) const {
     summarise_matches(alert);
     alert.post = std::move(post);
     routed.streams = route(m_config.streams, alert);
+    // Joined now, so the next post of the batch sees it; a batch that fails
+    // to commit rebuilds the index (take()).
+    if (m_config.daemon.incident_window.count() > 0) {
+        const auto at = unix_now();
+        const auto decision = m_incidents.decide(alert, at);
+        alert.incident =
+            decision.incident.empty() ? IncidentIndex::new_id(alert.id) : decision.incident;
+        const Incident& now = m_incidents.add(alert, alert.incident, at);
+        if (now.count > 1)
+            routed.joined = now;
+    }
     return routed;
 }
 

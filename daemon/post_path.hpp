@@ -34,10 +34,9 @@ class PostPath {
 public:
     // `config` (streams), `rules` and `placing` are the daemon's current
     // ones; a reload replaces them in place.
+    // Rebuilds the open incidents from what the journal recorded.
     PostPath(const Config& config, const RuleSet& rules, const Placing& placing, Journal& journal,
-             Publisher& publisher)
-        : m_config(config), m_rules(rules), m_placing(placing), m_journal(journal),
-          m_publisher(publisher) {}
+             Publisher& publisher);
 
     // Journals `posts` with the source's new `state` in one transaction,
     // then publishes what is due. Throws Error (nothing committed: the
@@ -55,8 +54,13 @@ public:
     // Called after something was published (the daemon's status line).
     void on_published(std::function<void()> callback) { m_on_published = std::move(callback); }
 
+    const IncidentIndex& incidents() const { return m_incidents; }
+
 private:
-    std::optional<RoutedAlert> flag(const Post& post) const;
+    std::optional<RoutedAlert> flag(const Post& post);
+    // The index as the journal has it: at start, and after a commit failed
+    // (the alerts the failed batch added to it were not journaled).
+    void rebuild_incidents();
 
     const Config& m_config;
     const RuleSet& m_rules;
@@ -65,6 +69,7 @@ private:
     Publisher& m_publisher;
     std::uint64_t m_published = 0;
     std::function<void()> m_on_published;
+    IncidentIndex m_incidents;
 };
 
 } // namespace wijkwacht

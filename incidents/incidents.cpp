@@ -21,6 +21,7 @@ constexpr std::size_t k_rows = k_hashes / k_bands;
 constexpr std::size_t k_max_words = 160;    // per incident
 constexpr std::size_t k_max_signatures = 8; // the incident's newest alerts
 constexpr std::size_t k_word_df_limit = 40; // words in more open alerts are no evidence
+constexpr double k_min_documents = 200;
 
 // Words that every crime report uses: they say nothing of which one.
 const std::unordered_set<std::string_view> k_common = {
@@ -226,10 +227,15 @@ struct IncidentIndex::Impl {
             map.erase(it);
     }
 
+    // A word's weight: how few open alerts use it. A daemon that has just
+    // started has few; it counts as if it had at least k_min_documents, so
+    // its first alerts need as much evidence as later ones.
     double word_weight(const std::string& w) const {
         const auto it = word_df.find(w);
         const double df = it == word_df.end() ? 0 : it->second;
-        return std::log((open_alerts + 2.0) / (df + 1.0));
+        const double documents =
+            std::max<double>(static_cast<double>(open_alerts), k_min_documents);
+        return std::log((documents + 2.0) / (df + 1.0));
     }
 
     // The open incidents an alert may join: those sharing a link or the

@@ -30,6 +30,8 @@ struct DaemonConfig {
     // places, a missing configured one is an error.
     std::filesystem::path places = k_places_dir;
     bool places_configured = false;
+    // Alerts join an open incident this long after its last alert (0: off).
+    std::chrono::seconds incident_window = std::chrono::hours(12);
 };
 
 struct PublishConfig {

@@ -26,8 +26,8 @@ struct IncidentOptions {
     std::size_t max_open = 20000; // the oldest are closed beyond this (about 2.5 kB each)
     // How much rare words an alert must share with an incident to join it:
     // in a compatible place, and where either has no place.
-    double placed_words = 7.0;
-    double unplaced_words = 9.0;
+    double placed_words = 10.0;
+    double unplaced_words = 14.0;
 };
 
 // What the index knows of one incident.

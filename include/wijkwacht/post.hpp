@@ -108,6 +108,7 @@ struct Alert {
     Severity severity = Severity::info;  // highest among matches
     std::vector<std::string> categories; // distinct, in match order
     std::vector<Match> matches;
+    std::string incident; // the incident it belongs to (empty: omitted)
     Post post;
 };
 

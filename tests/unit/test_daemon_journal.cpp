@@ -329,3 +329,64 @@ TEST_CASE("posts no rule flags leave no id, text or author in the journal; flagg
     CHECK(bytes.find("Minoes") == std::string::npos);
     CHECK(bytes.find("did:plc:victim0815") != std::string::npos); // the alert keeps its post
 }
+
+TEST_CASE("an alert's incident is journaled with it, and a join is an incident_update") {
+    TempDir dir;
+    const auto joining = [](const Post& p) -> std::optional<RoutedAlert> {
+        auto r = flag_burglary({"all", "centrum"})(p);
+        if (!r)
+            return r;
+        r->alert.incident = p.id == "b" ? "inc-a" : "inc-" + p.id;
+        if (p.id == "b") {
+            Incident now;
+            now.id = "inc-a";
+            now.count = 2;
+            now.first_at = 1'795'945'800;
+            now.last_at = 1'795'946'400;
+            now.categories = {"crime.burglary"};
+            Place utrecht;
+            utrecht.name = "Utrecht";
+            utrecht.kind = "woonplaats";
+            utrecht.code = "WP3295";
+            now.places = {utrecht};
+            now.alerts = {"x", "y"};
+            r->joined = now;
+        }
+        return r;
+    };
+    {
+        Journal j(dir.path());
+        j.commit("wijk", {}, {post("a", "inbraak Utrecht"), post("b", "inbraak Utrecht, weer")},
+                 joining);
+        const auto pending = j.unpublished(100);
+        // all: alert a, alert b, b's incident_update; centrum likewise.
+        REQUIRE(pending.size() == 6);
+        CHECK(pending[2].stream == "all");
+        CHECK(pending[2].stream_seq == 3);
+        const auto update = pending[2].body;
+        CHECK(update.find("\"type\":\"incident_update\"") != std::string::npos);
+        CHECK(update.find("\"incident\":\"inc-a\"") != std::string::npos);
+        CHECK(update.find("\"op\":\"joined\"") != std::string::npos);
+        CHECK(update.find("\"count\":2") != std::string::npos);
+        CHECK(update.find("\"first_at\":\"2026-11-29T09:50:00Z\"") != std::string::npos);
+        CHECK(update.find("\"name\":\"Utrecht\"") != std::string::npos);
+        CHECK(update.find("\"epoch\":\"" + j.epoch() + "\"") != std::string::npos);
+        const auto second = alert_from_json(pending[1].body);
+        REQUIRE(second);
+        CHECK(second->incident == "inc-a");
+    }
+    // What a restart rebuilds its index from.
+    Journal again(dir.path());
+    const auto recorded = again.incident_alerts(0);
+    REQUIRE(recorded.size() == 2);
+    CHECK(recorded[0].incident == "inc-a");
+    CHECK(recorded[1].incident == "inc-a");
+    CHECK(recorded[1].alert.post.id == "b");
+    CHECK(recorded[0].flagged_at == 1'795'946'400);
+    CHECK(again.incident_alerts(1'795'946'401).empty());
+    // Replay hands the updates out in their place.
+    JournalReader reader(dir.path());
+    const auto page = reader.replay("centrum", 0, 10);
+    REQUIRE(page.alerts.size() == 3);
+    CHECK(page.alerts[2].find("incident_update") != std::string::npos);
+}
