@@ -220,15 +220,16 @@ std::shared_ptr<const Gazetteer> Gazetteer::parse(std::string_view places, std::
     }
     if (!problems.empty())
         throw ConfigError(std::move(problems));
-    // "-": names that stand for something else (Nederland, Oranje).
+    // "-": names that stand for something else in text (Nederland, Oranje).
     std::set<std::string> never;
     for (const auto& [key, list] : extra)
-        if (key.first == "-")
+        if (key.first == "-") {
             never.insert(fold_words(key.second));
+            g->m_not_in_text.insert(fold_words(key.second));
+        }
     for (std::uint32_t i = 0; i < g->m_entries.size(); ++i) {
         const auto& e = g->m_entries[i];
-        if (never.count(fold_words(e.name)))
-            continue;
+        const bool listed_never = never.count(fold_words(e.name)) > 0;
         g->add_form(e.name, i, Form::Kind::name);
         for (const auto& a : e.aliases)
             g->add_form(a, i, Form::Kind::alias);
@@ -242,7 +243,7 @@ std::shared_ptr<const Gazetteer> Gazetteer::parse(std::string_view places, std::
                 g->add_form(f, i, Form::Kind::adjective);
         }
         // Regular Dutch adjectives: Tilburg → Tilburgse.
-        if (!listed && (e.kind == "woonplaats" || e.kind == "gemeente") &&
+        if (!listed && !listed_never && (e.kind == "woonplaats" || e.kind == "gemeente") &&
             e.name.find_first_of(" -'") == std::string::npos && ends_with_consonant(e.name))
             g->add_form(e.name + "se", i, Form::Kind::adjective);
     }

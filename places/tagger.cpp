@@ -16,15 +16,32 @@ namespace {
 using rules::TextIndex;
 using rules::TokenKind;
 
+// Inhabitants from which a name that is also a word, capitalised inside a
+// sentence, is read as the place.
+constexpr double k_big_place = 20000;
+
 // Words before a name that say a place follows.
 constexpr std::string_view k_place_words[] = {
     "in",   "te",     "uit",    "bij",    "nabij", "omgeving", "rond",     "rondom",   "richting",
     "naar", "vanuit", "tussen", "regio",  "wijk",  "buurt",    "dorp",     "stad",     "from",
     "near", "at",     "across", "around", "to",    "of",       "gemeente", "provincie"};
+// Capitalised words before a name that still leave it a place.
+constexpr std::string_view k_before_places[] = {
+    "politie", "police",  "gemeente",     "provincie",  "regio",     "station", "rechtbank",
+    "universiteit", "hogeschool", "eenheid", "basisteam", "wijk",  "stad",    "dorp",
+    "county",  "in",      "uit",          "bij",        "naar",      "van",     "te",
+    "omgeving", "centrum", "regionaal",   "greater",    "west",      "east",    "north",
+    "south",   "noord",   "zuid",         "oost",       "midden"};
 // Prefixes of hashtags that name a place: #politieUtrecht, #112Utrecht.
 constexpr std::string_view k_hashtag_prefixes[] = {
     "politie",  "wijkagent", "wijkagenten", "brandweer", "112",    "nieuws",
     "gemeente", "wijkteam",  "basisteam",   "team",      "police", "bt"};
+// Words after a name that make it a street's, a park's or a club's name
+// ("Wells Road", "Trafford Park", "Leeds United").
+constexpr std::string_view k_after_names[] = {
+    "street", "road",  "lane",   "avenue", "way",     "close",    "drive",  "crescent",
+    "park",   "bridge", "square", "terrace", "gardens", "grove",  "united", "rovers",
+    "wanderers", "athletic", "albion", "fc", "airport", "centraal", "arena", "stadion"};
 // A word after an adjective form that makes it a street's or building's name.
 constexpr std::string_view k_street_suffixes[] = {"weg",  "straat", "laan",   "baan",   "plein",
                                                   "dijk", "kade",   "singel", "gracht", "poort"};
@@ -80,6 +97,7 @@ struct Mention {
     std::string how;
     std::vector<Gazetteer::Form> forms;
     bool hashtag = false;
+    bool needs_context = false; // taken only with another place read or a source area
     std::optional<std::uint32_t> chosen;
     std::string verdict;
 };
@@ -204,7 +222,8 @@ private:
                 const std::string_view key(norm.data() + t.norm_begin,
                                            tokens[last].norm_end - t.norm_begin);
                 if (const auto* forms = m_g.forms(key)) {
-                    push(i, last, *forms, false);
+                    if (m_g.read_in_text(key))
+                        push(i, last, *forms, false);
                     i = last;
                     break;
                 }
@@ -266,8 +285,17 @@ private:
 
     void filter() {
         for (auto& m : m_mentions) {
-            if (m.how == "prefix" || m.hashtag)
+            if (m.how == "prefix")
                 continue;
+            if (m.hashtag) {
+                // #Boston, #Lies: a hashtag of a name that is also a word needs
+                // another place in the post or a source area.
+                m.needs_context = std::any_of(m.forms.begin(), m.forms.end(), [&](const auto& f) {
+                    const auto& e = m_g.entries()[f.entry];
+                    return e.word && e.kind != "town" && e.kind != "authority" && e.kind != "force";
+                });
+                continue;
+            }
             const bool word_name = std::any_of(m.forms.begin(), m.forms.end(), [&](const auto& f) {
                 return m_g.entries()[f.entry].word;
             });
@@ -278,8 +306,31 @@ private:
                 drop(m, "not capitalised");
                 continue;
             }
+            // A name that is also a word ("Best", "Handel", "Gouda") needs a
+            // place word before it; capitalised inside a sentence, a town of
+            // some size or an English one is the place ("politie Leiden").
             if (word_name && !after_place_word(m)) {
-                drop(m, "an ordinary word, with no place word before it");
+                const bool weighty = std::all_of(m.forms.begin(), m.forms.end(), [&](const auto& f) {
+                    const auto& e = m_g.entries()[f.entry];
+                    return e.size >= k_big_place || e.kind == "town" || e.kind == "authority" ||
+                           e.kind == "force";
+                });
+                if (m_title_case || sentence_start(m.first) || !weighty) {
+                    drop(m, "an ordinary word, with no place word before it");
+                    continue;
+                }
+            }
+            // "Fred Rutten", "Kim Spalding", "Theater Amsterdam", "FC Emmen": a
+            // capitalised word inside a sentence before the name makes it part
+            // of another name, unless that word says a place follows
+            // ("Politie Utrecht").
+            if (!m_title_case && m.first > 0 && !sentence_start(m.first) &&
+                token(m.first - 1).kind == TokenKind::word &&
+                is_upper_at(m_text, token(m.first - 1).begin) && !in_mention(m.first - 1) &&
+                !one_of(word(m.first - 1), k_before_places) &&
+                m_text.substr(token(m.first - 1).end, token(m.first).begin - token(m.first - 1).end)
+                        .find_first_of(",;/(") == std::string_view::npos) {
+                drop(m, "part of a person's or an organisation's name");
                 continue;
             }
             if (m.first > 0 && word(m.first - 1) == "van") {
@@ -293,6 +344,17 @@ private:
                                          !m_title_case && !in_mention(van - 1);
                 if (capital_van || name_before) {
                     drop(m, "a surname");
+                    continue;
+                }
+            }
+            if (m.last + 1 < m_index.size() && is_upper_at(m_text, token(m.last + 1).begin) &&
+                token(m.last + 1).kind == TokenKind::word) {
+                const auto next = word(m.last + 1);
+                // "Birmingham City Council" is the council; "Birmingham City" the club.
+                const bool club_city =
+                    next == "city" && !(m.last + 2 < m_index.size() && word(m.last + 2) == "council");
+                if (one_of(next, k_after_names) || club_city) {
+                    drop(m, "a street's, park's or club's name");
                     continue;
                 }
             }
@@ -422,7 +484,8 @@ private:
             }
         }
         // Then shared settlement names, then neighbourhoods, each with what
-        // was read before as context.
+        // was read before as context. (Hashtags that need context are
+        // checked last, below.)
         for (const bool neighbourhoods : {false, true})
             for (std::size_t i = 0; i < m_mentions.size(); ++i)
                 if (open[i]) {
@@ -431,6 +494,18 @@ private:
                     if (is_neighbourhood(kind) == neighbourhoods)
                         choose_shared(m_mentions[i]);
                 }
+        for (auto& m : m_mentions) {
+            if (!m.needs_context || !m.chosen)
+                continue;
+            const bool other = m_area != nullptr ||
+                               std::any_of(m_mentions.begin(), m_mentions.end(), [&](const Mention& o) {
+                                   return &o != &m && o.chosen && !o.needs_context;
+                               });
+            if (!other) {
+                m.chosen.reset();
+                m.verdict = "dropped: a hashtag that is also a word, with no other place in the post";
+            }
+        }
     }
 
     void choose_shared(Mention& m) {

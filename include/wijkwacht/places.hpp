@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -65,6 +66,9 @@ public:
     // Forms written without spaces, as in hashtags ("denhaag").
     const std::vector<Form>* hashtag_forms(std::string_view folded) const;
     std::size_t max_words() const { return m_max_words; }
+    // Whether a form is read in text: not the names forms.tsv lists with
+    // kind "-", which people use for something else (areas still name them).
+    bool read_in_text(std::string_view folded) const { return !m_not_in_text.count(std::string(folded)); }
 
 private:
     struct Hash {
@@ -80,6 +84,7 @@ private:
     std::vector<GazetteerEntry> m_entries;
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> m_by_code;
     FormMap m_forms, m_hashtag_forms;
+    std::set<std::string> m_not_in_text;
     std::size_t m_max_words = 1;
 };
 

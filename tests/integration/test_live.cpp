@@ -160,7 +160,10 @@ TEST_CASE("jetstream: posts of followed accounts, replies to them and mentions o
     const auto a3 = next_alert(sub);
     REQUIRE(a3);
     CHECK(text_of(*a3) == "@wijkagent.example fiets gestolen");
-    CHECK(a3->json["stream_seq"].GetInt64() == 3);
+    // The reply joined the incident of the post it answers: its
+    // incident_update took stream_seq 3.
+    CHECK(a2->json["incident"].GetString() == a1->json["incident"].GetString());
+    CHECK(a3->json["stream_seq"].GetInt64() == 4);
     CHECK(f.logged("wijkagent.example is did:plc:wijkagent"));
 }
 

@@ -190,7 +190,7 @@ TEST_CASE(
     auto daemon =
         start_wijkwachtd(dir.path() / "w.toml", log, {{"NOTIFY_SOCKET", notify.path().string()}});
     REQUIRE(notify.wait_for("READY=1", k_wait));
-    CHECK(read_text(log).find("from schema 1 to 2") != std::string::npos);
+    CHECK(read_text(log).find("from schema 1 to 3") != std::string::npos);
     CHECK(std::filesystem::exists(dir.path() / "state" / "state.db.schema-1.bak"));
     Subscriber sub(endpoint);
     REQUIRE(sub.until([](const Message& m) { return m.type() == "heartbeat"; }));
