@@ -162,7 +162,7 @@ TEST_CASE("jetstream: posts of followed accounts, replies to them and mentions o
     CHECK(text_of(*a3) == "@wijkagent.example fiets gestolen");
     // The reply joined the incident of the post it answers: its
     // incident_update took stream_seq 3.
-    CHECK(a2->json["incident"].GetString() == a1->json["incident"].GetString());
+    CHECK(std::string(a2->json["incident"].GetString()) == a1->json["incident"].GetString());
     CHECK(a3->json["stream_seq"].GetInt64() == 4);
     CHECK(f.logged("wijkagent.example is did:plc:wijkagent"));
 }
