@@ -12,6 +12,7 @@ const page = {
   me: '',
   streams: [],
   alerts: new Map(), // id -> record
+  incidents: new Map(), // incident id -> the record of its first alert (its card)
   lastId: '',
   paused: false,
   pending: [], // new alerts held back while paused
@@ -144,7 +145,7 @@ function visible(record) {
 }
 
 function applyFilters() {
-  for (const record of page.alerts.values()) record.row.hidden = !visible(record);
+  for (const record of page.alerts.values()) if (record.row) record.row.hidden = !visible(record);
   if (page.active && page.active.row.hidden) activate(null);
 }
 
@@ -185,6 +186,34 @@ function describe(u) {
   }
 }
 
+// "Utrecht, Maarssen": the places an alert, or its incident, is about.
+function placeNames(places) {
+  const names = [];
+  for (const p of places || []) if (p.name && !names.includes(p.name)) names.push(p.name);
+  return names.slice(0, 4).join(', ');
+}
+
+// One later post of the card's incident: when, where from, what it says.
+function timelineEntry(member) {
+  const post = member.alert.post || {};
+  const text = (post.text || '').replace(/\s+/g, ' ');
+  return el('li', { data: { id: member.alert.id } },
+    el('span', { class: 'meta' }, [localTime(member.alert.flagged_at), post.source].filter(Boolean).join(' · ')), ' ',
+    text.length > 160 ? text.slice(0, 160) + '…' : text, ' ',
+    post.url ? link(post.url, 'open post') : '');
+}
+
+// The card's line about its incident: how many posts, where.
+function renderIncident(record) {
+  const count = 1 + record.members.length;
+  const where = placeNames(record.incidentPlaces || (record.alert.post || {}).places);
+  const line = record.row.querySelector('.incident');
+  line.textContent = count > 1 ? `${count} posts about this incident` : '';
+  line.hidden = count === 1;
+  record.row.querySelector('.places').textContent = where ? '⌖ ' + where : '';
+  record.row.dataset.posts = String(count);
+}
+
 function buildRow(record) {
   const a = record.alert;
   const post = a.post || {};
@@ -205,9 +234,12 @@ function buildRow(record) {
       el('span', { class: 'meta' }, localTime(a.flagged_at)),
       el('span', { class: 'where' }, el('span', { class: 'streams' }), ' · ', a.id.slice(0, 12))),
     el('div', { class: 'meta' }, [post.source, author || 'unknown author', post.created_at && localTime(post.created_at)].filter(Boolean).join(' · ')),
+    el('div', { class: 'places' }),
     post.title ? el('div', { class: 'title' }, post.title) : '',
     el('div', { class: 'text' }, highlighted(post.text || '', spans)),
     el('div', { class: 'links' }, ...links.flatMap((l, i) => (i ? [' · ', l] : [l]))),
+    el('div', { class: 'incident' }),
+    el('ul', { class: 'timeline' }, ...record.members.map(timelineEntry)),
     el('div', { class: 'actions' }, button('claim', 'Claim'), button('ack', 'Acknowledge'),
       button('resolve', 'Resolve'), button('release', 'Release'), button('reopen', 'Reopen'),
       button('escalate', 'Escalate…'), button('note', 'Note…')),
@@ -223,6 +255,7 @@ function buildRow(record) {
 function show(record) {
   record.row = buildRow(record);
   renderState(record);
+  renderIncident(record);
   record.row.hidden = !visible(record);
   $('#list').prepend(record.row);
 }
@@ -235,15 +268,33 @@ function onMessage(message, stream) {
     const known = page.alerts.get(message.id);
     if (known) {
       known.streams.add(stream); // escalated here, or followed on two streams
-      renderState(known);
+      if (known.row) renderState(known);
       return;
     }
-    const record = { alert: message, streams: new Set([stream]), primary: stream, state: 'new', owner: '', history: [] };
+    const record = { alert: message, streams: new Set([stream]), primary: stream, state: 'new', owner: '', history: [], members: [] };
     page.alerts.set(message.id, record);
+    // A later post of an incident on the page goes onto its card.
+    const head = message.incident && page.incidents.get(message.incident);
+    if (head) {
+      record.head = head;
+      head.members.push(record);
+      if (head.row) {
+        head.row.querySelector('.timeline').append(timelineEntry(record));
+        renderIncident(head);
+        if (!page.paused) $('#list').prepend(head.row);
+      }
+      return;
+    }
+    if (message.incident) page.incidents.set(message.incident, record);
     if (page.paused) {
       page.pending.push(record);
       updatePending();
     } else show(record);
+  } else if (message.type === 'incident_update') {
+    const head = page.incidents.get(message.incident);
+    if (!head || stream !== head.primary) return;
+    head.incidentPlaces = message.places;
+    if (head.row) renderIncident(head);
   } else if (message.type === 'alert_update') {
     const record = page.alerts.get(message.alert);
     // An update comes on every stream carrying the alert: one is enough.
@@ -251,6 +302,10 @@ function onMessage(message, stream) {
     record.state = message.state;
     record.owner = message.owner || '';
     record.history.push(message);
+    if (record.head && record.head.row) {
+      const entry = record.head.row.querySelector(`.timeline li[data-id="${record.alert.id}"]`);
+      if (entry) entry.dataset.state = record.state;
+    }
     if (record.row) {
       renderState(record);
       record.row.hidden = !visible(record);
@@ -280,7 +335,8 @@ function setPaused(paused) {
 function updateWho() {
   const owners = new Map();
   for (const record of page.alerts.values()) {
-    if (!HELD.has(record.state)) continue;
+    // A card counts once, however many posts its incident has.
+    if (!HELD.has(record.state) || record.head) continue;
     const counts = owners.get(record.owner) || { claimed: 0, acknowledged: 0 };
     counts[record.state] += 1;
     owners.set(record.owner, counts);
@@ -293,6 +349,7 @@ function updateWho() {
 
 function clearAll() {
   page.alerts.clear();
+  page.incidents.clear();
   page.pending = [];
   page.selected.clear();
   page.active = null;
@@ -364,7 +421,17 @@ function connect() {
 
 // ---- actions -------------------------------------------------------------
 
+// A step on a card is a step on every alert of its incident.
 async function act(record, op, extra = {}) {
+  let reply = null;
+  for (const one of [record, ...(record.members || [])]) {
+    const answer = await actOne(one, op, extra);
+    if (one === record) reply = answer;
+  }
+  return reply;
+}
+
+async function actOne(record, op, extra) {
   const body = JSON.stringify({ op, alert: record.alert.id, ...extra });
   try {
     const response = await fetch('/api/action', {

@@ -219,6 +219,30 @@ test('reopened, then escalated: the alert reaches the other stream in the page',
   await bert.waitForFunction((i) => document.querySelector(`.alert[data-id="${i}"] .streams`).textContent.includes('recherche'), {}, id);
 });
 
+test('a later post of an incident goes onto its card, with the incident\'s places, and a claim takes them all', async () => {
+  const { anna, bert } = pages;
+  const card = await anna.waitForSelector('#list > .alert[data-posts="2"]', { timeout: 30000 });
+  const id = await card.evaluate((c) => c.dataset.id);
+  // One card for both posts: the later one is a line of its timeline.
+  assert.equal(await anna.$$eval('.alert .timeline li', (l) => l.length), 1);
+  assert.match(await card.$eval('.incident', (e) => e.textContent), /2 posts about this incident/);
+  assert.match(await card.$eval('.timeline li', (e) => e.textContent), /Maarssen/);
+  await anna.waitForFunction((i) => document.querySelector(`.alert[data-id="${i}"] .places`).textContent.includes('Maarssen'), { timeout: 5000 }, id);
+  await bert.waitForSelector(`#list > .alert[data-id="${id}"][data-posts="2"]`, { timeout: 5000 });
+  // Claiming the card claims every alert of the incident, and counts once.
+  const claims = async () => Number((await bert.$eval('#who', (w) => w.textContent)).match(/anna: (\d+) claimed/)?.[1] || 0);
+  const before = await claims();
+  await anna.click(`.alert[data-id="${id}"] button[data-op="claim"]`);
+  await waitState(bert, id, 'claimed/anna');
+  await bert.waitForFunction((i) => document.querySelector(`.alert[data-id="${i}"] .timeline li`).dataset.state === 'claimed',
+    { timeout: 5000 }, id);
+  assert.equal(await claims(), before + 1);
+  await anna.click(`.alert[data-id="${id}"] button[data-op="release"]`);
+  await waitState(bert, id, 'new/');
+  await bert.waitForFunction((i) => document.querySelector(`.alert[data-id="${i}"] .timeline li`).dataset.state === 'new',
+    { timeout: 5000 }, id);
+});
+
 test('the page warns when the daemon is gone, and when it comes back with a new journal', async () => {
   const { anna } = pages;
   daemon.kill('SIGTERM');

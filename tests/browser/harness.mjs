@@ -87,6 +87,7 @@ tags = { region = "${region}" }
     writeFileSync(this.config, `[daemon]
 state_dir = "state"
 rules = ["${join(root, 'rules/packs')}"]
+places = "${join(root, 'tests/fixtures/places')}"
 [publish]
 endpoint = "tcp://127.0.0.1:${await freePort()}"
 replay_endpoint = "tcp://127.0.0.1:${await freePort()}"
