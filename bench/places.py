@@ -15,7 +15,8 @@ post by post:
   "right" is the share of posts whose first place (the one the post is
   most about) is the prefix's place, or lies in it, or is its gemeente,
   among the posts given a first place; "nothing wrong" is the share of all
-  posts whose first place is not wrong (no place is not wrong).
+  posts whose first place is not wrong (no place is not wrong); "among" the
+  share of placed posts that name the prefix's place anywhere.
 
 Usage: bench/places.py --places DIR [--build DIR] [--corpus DIR] [--errors]
 """
@@ -137,11 +138,13 @@ def score_prefix(args, errors):
     table = {}
     for post_id, (first, accepted) in want.items():
         part = "aside" if aside(post_id) else "dev"
-        c = table.setdefault(part, [0, 0, 0])  # posts, given, right
+        c = table.setdefault(part, [0, 0, 0, 0])  # posts, given, right, among
         c[0] += 1
         places = got.get(post_id, [])
         if not places:
             continue
+        c[3] += any(fold(p.get("name")) in accepted or fold(p.get("gemeente")) in accepted
+                    for p in places)
         main = places[0]
         c[1] += 1
         ok = fold(main.get("name")) in accepted or fold(main.get("gemeente")) in accepted
@@ -150,11 +153,12 @@ def score_prefix(args, errors):
             print(f"{post_id}: prefix {first!r}, first place {main.get('name')} ({main.get('kind')})")
     print(f"\npolitie.nl items with a 'Plaats - ' prefix (removed; {unresolved} prefixes name no "
           "woonplaats or gemeente and are left out)")
-    print(f"{'part':<6} {'posts':>6} {'placed':>7} {'right':>7} {'nothing wrong':>14}")
+    print(f"{'part':<6} {'posts':>6} {'placed':>7} {'right':>7} {'nothing wrong':>14} "
+          f"{'among':>6}")
     for part in ("dev", "aside"):
-        n, given, right = table.get(part, [0, 0, 0])
+        n, given, right, among = table.get(part, [0, 0, 0, 0])
         print(f"{part:<6} {n:>6} {given / n:>7.3f} {right / given:>7.3f} "
-              f"{1 - (given - right) / n:>14.3f}")
+              f"{1 - (given - right) / n:>14.3f} {among / given:>6.3f}")
 
 
 def main():

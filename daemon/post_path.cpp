@@ -40,12 +40,18 @@ CommitStats PostPath::take(const std::string& source, const SourceState& state,
 }
 
 std::optional<RoutedAlert> PostPath::flag(const Post& seen) {
-    // Placed first: rules may ask where a post is (in:).
+    // Placed before the rules when they ask where a post is (in:), else
+    // only once flagged: most posts are not, and placing costs more than
+    // ruling them out.
     Post post = seen;
-    m_placing.apply(post);
+    const bool first = m_rules.uses_places();
+    if (first)
+        m_placing.apply(post);
     auto matches = m_rules.evaluate(post);
     if (matches.empty())
         return std::nullopt;
+    if (!first)
+        m_placing.apply(post);
     RoutedAlert routed;
     Alert& alert = routed.alert;
     alert.id = alert_id(post.platform, post.id);
@@ -62,8 +68,18 @@ std::optional<RoutedAlert> PostPath::flag(const Post& seen) {
         alert.incident =
             decision.incident.empty() ? IncidentIndex::new_id(alert.id) : decision.incident;
         const Incident& now = m_incidents.add(alert, alert.incident, at);
-        if (now.count > 1)
-            routed.joined = now;
+        if (now.count > 1) {
+            // What the update says; not the list of its alerts, which a
+            // long-running incident makes long.
+            Incident update;
+            update.id = now.id;
+            update.first_at = now.first_at;
+            update.last_at = now.last_at;
+            update.count = now.count;
+            update.categories = now.categories;
+            update.places = now.places;
+            routed.joined = std::move(update);
+        }
     }
     return routed;
 }

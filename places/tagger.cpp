@@ -27,11 +27,11 @@ constexpr std::string_view k_place_words[] = {
     "near", "at",     "across", "around", "to",    "of",       "gemeente", "provincie"};
 // Capitalised words before a name that still leave it a place.
 constexpr std::string_view k_before_places[] = {
-    "politie", "police",  "gemeente",     "provincie",  "regio",     "station", "rechtbank",
-    "universiteit", "hogeschool", "eenheid", "basisteam", "wijk",  "stad",    "dorp",
-    "county",  "in",      "uit",          "bij",        "naar",      "van",     "te",
-    "omgeving", "centrum", "regionaal",   "greater",    "west",      "east",    "north",
-    "south",   "noord",   "zuid",         "oost",       "midden"};
+    "politie",      "police",     "gemeente",  "provincie", "regio", "station", "rechtbank",
+    "universiteit", "hogeschool", "eenheid",   "basisteam", "wijk",  "stad",    "dorp",
+    "county",       "in",         "uit",       "bij",       "naar",  "van",     "te",
+    "omgeving",     "centrum",    "regionaal", "greater",   "west",  "east",    "north",
+    "south",        "noord",      "zuid",      "oost",      "midden"};
 // Prefixes of hashtags that name a place: #politieUtrecht, #112Utrecht.
 constexpr std::string_view k_hashtag_prefixes[] = {
     "politie",  "wijkagent", "wijkagenten", "brandweer", "112",    "nieuws",
@@ -39,9 +39,9 @@ constexpr std::string_view k_hashtag_prefixes[] = {
 // Words after a name that make it a street's, a park's or a club's name
 // ("Wells Road", "Trafford Park", "Leeds United").
 constexpr std::string_view k_after_names[] = {
-    "street", "road",  "lane",   "avenue", "way",     "close",    "drive",  "crescent",
-    "park",   "bridge", "square", "terrace", "gardens", "grove",  "united", "rovers",
-    "wanderers", "athletic", "albion", "fc", "airport", "centraal", "arena", "stadion"};
+    "street",    "road",     "lane",   "avenue",  "way",     "close",    "drive",  "crescent",
+    "park",      "bridge",   "square", "terrace", "gardens", "grove",    "united", "rovers",
+    "wanderers", "athletic", "albion", "fc",      "airport", "centraal", "arena",  "stadion"};
 // A word after an adjective form that makes it a street's or building's name.
 constexpr std::string_view k_street_suffixes[] = {"weg",  "straat", "laan",   "baan",   "plein",
                                                   "dijk", "kade",   "singel", "gracht", "poort"};
@@ -310,11 +310,12 @@ private:
             // place word before it; capitalised inside a sentence, a town of
             // some size or an English one is the place ("politie Leiden").
             if (word_name && !after_place_word(m)) {
-                const bool weighty = std::all_of(m.forms.begin(), m.forms.end(), [&](const auto& f) {
-                    const auto& e = m_g.entries()[f.entry];
-                    return e.size >= k_big_place || e.kind == "town" || e.kind == "authority" ||
-                           e.kind == "force";
-                });
+                const bool weighty =
+                    std::all_of(m.forms.begin(), m.forms.end(), [&](const auto& f) {
+                        const auto& e = m_g.entries()[f.entry];
+                        return e.size >= k_big_place || e.kind == "town" || e.kind == "authority" ||
+                               e.kind == "force";
+                    });
                 if (m_title_case || sentence_start(m.first) || !weighty) {
                     drop(m, "an ordinary word, with no place word before it");
                     continue;
@@ -351,8 +352,8 @@ private:
                 token(m.last + 1).kind == TokenKind::word) {
                 const auto next = word(m.last + 1);
                 // "Birmingham City Council" is the council; "Birmingham City" the club.
-                const bool club_city =
-                    next == "city" && !(m.last + 2 < m_index.size() && word(m.last + 2) == "council");
+                const bool club_city = next == "city" && !(m.last + 2 < m_index.size() &&
+                                                           word(m.last + 2) == "council");
                 if (one_of(next, k_after_names) || club_city) {
                     drop(m, "a street's, park's or club's name");
                     continue;
@@ -497,13 +498,15 @@ private:
         for (auto& m : m_mentions) {
             if (!m.needs_context || !m.chosen)
                 continue;
-            const bool other = m_area != nullptr ||
-                               std::any_of(m_mentions.begin(), m_mentions.end(), [&](const Mention& o) {
-                                   return &o != &m && o.chosen && !o.needs_context;
-                               });
+            const bool other =
+                m_area != nullptr ||
+                std::any_of(m_mentions.begin(), m_mentions.end(), [&](const Mention& o) {
+                    return &o != &m && o.chosen && !o.needs_context;
+                });
             if (!other) {
                 m.chosen.reset();
-                m.verdict = "dropped: a hashtag that is also a word, with no other place in the post";
+                m.verdict =
+                    "dropped: a hashtag that is also a word, with no other place in the post";
             }
         }
     }

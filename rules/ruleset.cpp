@@ -475,4 +475,20 @@ std::size_t RuleSet::enabled_count() const {
     return m_impl->enabled;
 }
 
+namespace {
+bool has_field(const rules::Node& node, std::string_view field) {
+    if (node.kind == rules::Node::Kind::field && node.field == field)
+        return true;
+    return std::any_of(node.children.begin(), node.children.end(),
+                       [&](const auto& child) { return has_field(*child, field); });
+}
+} // namespace
+
+bool RuleSet::uses_places() const {
+    for (std::size_t i = 0; i < m_impl->rules.size(); ++i)
+        if (m_impl->rules[i].enabled && m_impl->queries[i] && has_field(*m_impl->queries[i], "in"))
+            return true;
+    return false;
+}
+
 } // namespace wijkwacht

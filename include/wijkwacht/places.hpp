@@ -68,7 +68,9 @@ public:
     std::size_t max_words() const { return m_max_words; }
     // Whether a form is read in text: not the names forms.tsv lists with
     // kind "-", which people use for something else (areas still name them).
-    bool read_in_text(std::string_view folded) const { return !m_not_in_text.count(std::string(folded)); }
+    bool read_in_text(std::string_view folded) const {
+        return !m_not_in_text.count(std::string(folded));
+    }
 
 private:
     struct Hash {

@@ -55,6 +55,9 @@ public:
 
     const std::vector<Rule>& rules() const;
     std::size_t enabled_count() const;
+    // Whether an enabled rule asks where a post is (in:): only then must a
+    // post be placed before it is evaluated.
+    bool uses_places() const;
     const std::vector<Vocabulary>& vocabularies() const;
     // Load-time warnings ("file:line:col: warning: …"), e.g. unused vocabularies.
     const std::vector<std::string>& warnings() const;

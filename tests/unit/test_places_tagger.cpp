@@ -372,4 +372,14 @@ query = 'inbraak in:GM0344'
     CHECK(fired("Inbraak in 's-Gravenhage") == Names{"den-haag"});
     CHECK(fired("Inbraak in Nijmegen", {"team-west"}) == Names{"area"});
     CHECK(fired("Inbraak ergens") == Names{});
+    // Only such rules make the daemon place every post before evaluating it.
+    CHECK(rules.uses_places());
+    CHECK_FALSE(RuleSet::parse("[[rule]]\nid = \"a\"\ncategory = \"crime.theft\"\nquery = 'fiets "
+                               "-has:video'\n",
+                               "s.toml")
+                    .uses_places());
+    CHECK_FALSE(RuleSet::parse("[[rule]]\nid = \"a\"\ncategory = \"crime.theft\"\nquery = 'fiets "
+                               "in:utrecht'\nenabled = false\n",
+                               "s.toml")
+                    .uses_places());
 }
