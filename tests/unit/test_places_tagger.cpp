@@ -48,9 +48,11 @@ std::vector<std::string> codes(std::string text, const SourceArea* area = nullpt
 
 using Names = std::vector<std::string>;
 
-std::string problems_of(std::string_view tsv) {
+// The problems a ConfigError from `load` lists, one a line; empty: none.
+template <typename Load>
+std::string problems(Load&& load) {
     try {
-        Gazetteer::parse(tsv, "g.tsv");
+        load();
     } catch (const ConfigError& e) {
         std::string all;
         for (const auto& p : e.problems())
@@ -58,6 +60,10 @@ std::string problems_of(std::string_view tsv) {
         return all;
     }
     return {};
+}
+
+std::string problems_of(std::string_view tsv) {
+    return problems([&] { Gazetteer::parse(tsv, "g.tsv"); });
 }
 
 } // namespace
@@ -223,27 +229,11 @@ Config config_with(std::string text) {
 }
 
 std::string config_problems(std::string text) {
-    try {
-        config_with(std::move(text));
-    } catch (const ConfigError& e) {
-        std::string all;
-        for (const auto& p : e.problems())
-            all += p + "\n";
-        return all;
-    }
-    return {};
+    return problems([&] { config_with(std::move(text)); });
 }
 
 std::string area_problems(const Config& config) {
-    try {
-        Areas areas(config.areas, *gazetteer());
-    } catch (const ConfigError& e) {
-        std::string all;
-        for (const auto& p : e.problems())
-            all += p + "\n";
-        return all;
-    }
-    return {};
+    return problems([&] { Areas areas(config.areas, *gazetteer()); });
 }
 
 } // namespace
