@@ -401,6 +401,7 @@ PurgeStats Journal::purge(std::chrono::seconds retention, const std::set<std::st
     stats.alerts = static_cast<std::size_t>(m_db.changes());
     m_db.exec("DELETE FROM alert_state WHERE seq NOT IN (SELECT seq FROM alerts)");
     m_db.exec("DELETE FROM transitions WHERE seq NOT IN (SELECT seq FROM alerts)");
+    m_db.exec("DELETE FROM incident_alerts WHERE seq NOT IN (SELECT seq FROM alerts)");
     m_db.exec("DROP TABLE configured");
     m_db.exec("DROP TABLE carried");
     sql::Statement mark(m_db, "INSERT INTO meta(key, value) VALUES ('purged_at', ?) "

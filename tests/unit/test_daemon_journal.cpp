@@ -389,4 +389,16 @@ TEST_CASE("an alert's incident is journaled with it, and a join is an incident_u
     const auto page = reader.replay("centrum", 0, 10);
     REQUIRE(page.alerts.size() == 3);
     CHECK(page.alerts[2].find("incident_update") != std::string::npos);
+    // Retention takes an alert's incident with it.
+    again.mark_published(again.unpublished(100));
+    {
+        sql::Database db(dir.path() / "state.db");
+        db.exec("UPDATE deliveries SET created = 0");
+    }
+    CHECK(again.purge(std::chrono::hours(1), {"wijk"}).alerts == 2);
+    CHECK(again.incident_alerts(0).empty());
+    sql::Database db(dir.path() / "state.db");
+    sql::Statement left(db, "SELECT count(*) FROM incident_alerts");
+    REQUIRE(left.step());
+    CHECK(left.integer(0) == 0);
 }

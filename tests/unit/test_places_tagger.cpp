@@ -49,8 +49,7 @@ std::vector<std::string> codes(std::string text, const SourceArea* area = nullpt
 using Names = std::vector<std::string>;
 
 // The problems a ConfigError from `load` lists, one a line; empty: none.
-template <typename Load>
-std::string problems(Load&& load) {
+template <typename Load> std::string problems(Load&& load) {
     try {
         load();
     } catch (const ConfigError& e) {
