@@ -41,16 +41,18 @@ CommitStats PostPath::take(const std::string& source, const SourceState& state,
 
 std::optional<RoutedAlert> PostPath::flag(const Post& seen) {
     // Placed before the rules when they ask where a post is (in:), else
-    // only once flagged: most posts are not, and placing costs more than
-    // ruling them out.
-    Post post = seen;
-    const bool first = m_rules.uses_places();
-    if (first)
-        m_placing.apply(post);
-    auto matches = m_rules.evaluate(post);
+    // only once flagged: most posts are not, and placing (and copying them)
+    // costs more than ruling them out.
+    std::optional<Post> placed;
+    if (m_rules.uses_places()) {
+        placed = seen;
+        m_placing.apply(*placed);
+    }
+    auto matches = m_rules.evaluate(placed ? *placed : seen);
     if (matches.empty())
         return std::nullopt;
-    if (!first)
+    Post post = placed ? std::move(*placed) : seen;
+    if (!placed)
         m_placing.apply(post);
     RoutedAlert routed;
     Alert& alert = routed.alert;

@@ -25,8 +25,18 @@ struct RuleSet::Impl {
     std::vector<Vocabulary> vocabularies;
     std::vector<std::string> warnings;
     std::size_t enabled = 0;
+    bool uses_places = false; // an enabled rule has an in: field
     std::unique_ptr<rules::Matcher> matcher;
 };
+
+namespace {
+bool has_field(const rules::Node& node, std::string_view field) {
+    if (node.kind == rules::Node::Kind::field && node.field == field)
+        return true;
+    return std::any_of(node.children.begin(), node.children.end(),
+                       [&](const auto& child) { return has_field(*child, field); });
+}
+} // namespace
 
 namespace {
 
@@ -135,8 +145,11 @@ public:
                 {key, vocabulary.terms,
                  fmt::format("{}:{}", vocabulary.file, vocabulary.position.line)});
         std::vector<rules::Node*> queries;
-        for (std::size_t i = 0; i < m_impl.queries.size(); ++i)
+        for (std::size_t i = 0; i < m_impl.queries.size(); ++i) {
             queries.push_back(m_impl.rules[i].enabled ? m_impl.queries[i].get() : nullptr);
+            if (queries.back() && has_field(*queries.back(), "in"))
+                m_impl.uses_places = true;
+        }
         m_impl.matcher = std::make_unique<rules::Matcher>(queries);
         return std::move(m_impl);
     }
@@ -475,20 +488,6 @@ std::size_t RuleSet::enabled_count() const {
     return m_impl->enabled;
 }
 
-namespace {
-bool has_field(const rules::Node& node, std::string_view field) {
-    if (node.kind == rules::Node::Kind::field && node.field == field)
-        return true;
-    return std::any_of(node.children.begin(), node.children.end(),
-                       [&](const auto& child) { return has_field(*child, field); });
-}
-} // namespace
-
-bool RuleSet::uses_places() const {
-    for (std::size_t i = 0; i < m_impl->rules.size(); ++i)
-        if (m_impl->rules[i].enabled && m_impl->queries[i] && has_field(*m_impl->queries[i], "in"))
-            return true;
-    return false;
-}
+bool RuleSet::uses_places() const { return m_impl->uses_places; }
 
 } // namespace wijkwacht
