@@ -488,6 +488,8 @@ std::size_t RuleSet::enabled_count() const {
     return m_impl->enabled;
 }
 
-bool RuleSet::uses_places() const { return m_impl->uses_places; }
+bool RuleSet::uses_places() const {
+    return m_impl->uses_places;
+}
 
 } // namespace wijkwacht
