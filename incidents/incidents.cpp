@@ -44,22 +44,22 @@ int family(std::string_view category) {
     const auto starts = [&](std::string_view p) {
         return category.starts_with(p);
     };
+    // Each category has one family: robberies, weapons and explosions go
+    // with violence, vandalism with theft.
     if (starts("crime.violence") || starts("crime.weapons") || starts("crime.threat") ||
         starts("crime.robbery") || starts("crime.explosion") || starts("crime.sexual"))
         return 1;
     if (starts("crime.burglary") || starts("crime.theft") || starts("crime.pickpocketing") ||
-        starts("crime.robbery") || starts("crime.vandalism"))
+        starts("crime.vandalism"))
         return 2;
     if (starts("crime.fraud") || starts("crime.cyber"))
         return 3;
-    if (starts("crime.drugs") || starts("crime.weapons"))
+    if (starts("crime.drugs"))
         return 4;
     if (starts("crime.traffic"))
         return 5;
     if (starts("public.missing"))
         return 6;
-    if (starts("crime.explosion") || starts("crime.vandalism"))
-        return 7;
     return 0; // public.witness_appeal, footage.shared, victim.help, anything else
 }
 

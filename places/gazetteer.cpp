@@ -221,15 +221,12 @@ std::shared_ptr<const Gazetteer> Gazetteer::parse(std::string_view places, std::
     if (!problems.empty())
         throw ConfigError(std::move(problems));
     // "-": names that stand for something else in text (Nederland, Oranje).
-    std::set<std::string> never;
     for (const auto& [key, list] : extra)
-        if (key.first == "-") {
-            never.insert(fold_words(key.second));
+        if (key.first == "-")
             g->m_not_in_text.insert(fold_words(key.second));
-        }
     for (std::uint32_t i = 0; i < g->m_entries.size(); ++i) {
         const auto& e = g->m_entries[i];
-        const bool listed_never = never.count(fold_words(e.name)) > 0;
+        const bool listed_never = !g->read_in_text(fold_words(e.name));
         g->add_form(e.name, i, Form::Kind::name);
         for (const auto& a : e.aliases)
             g->add_form(a, i, Form::Kind::alias);
